@@ -1,0 +1,128 @@
+"""The one-stop settlement chain (一站式结算): every fund in order, then the personal share.
+
+Order (ARCHITECTURE.md): basic insurance → critical illness → medical assistance →
+supplementary → emergency relief → poverty fund → charity. A layer never pays more than what
+the layers before it left, nor past a region's combined annual cap.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+
+from settlement.context import Context
+from settlement.errors import InputError
+from settlement.identifiers import Category, Fund, Setting
+from settlement.layers.assistance import medical_assistance
+from settlement.layers.basic import basic_insurance
+from settlement.layers.critical import critical_illness
+from settlement.layers.poverty_fund import poverty_fund
+from settlement.model import Episode, Layer, Resident, Settlement
+from settlement.money import ZERO, to_fen, yuan
+from settlement.policy import Policy
+from settlement.schema import COMBINED_CAP_FUNDS
+
+LayerRule = Callable[[Context], Layer | None]
+
+# Supplementary insurance, emergency relief and charity have no amounts in the documents:
+# they appear as notes (policies/rules/*.yaml, kind layer_not_computed), never as numbers.
+CHAIN: tuple[LayerRule, ...] = (
+    basic_insurance,
+    critical_illness,
+    medical_assistance,
+    poverty_fund,
+)
+
+ASSUMPTION_NOTE = "部分基础参数为估算，以当地医保经办机构结算为准。"
+
+
+def is_eligible(policy: Policy, resident: Resident, day: date) -> bool:
+    """Whether the region's poverty tilts apply: listed category, or exited within continuation.
+
+    南通 三（三）: 脱贫后相关政策延续二年（包括2016年脱贫的对象）.
+    """
+    categories = policy.get("eligibility.categories", day)
+    listed = categories.value if categories is not None else []
+    if isinstance(listed, list) and resident.category.value in listed:
+        return True
+    if resident.category is not Category.EXITED or resident.exit_year is None:
+        return False
+    years = policy.get("eligibility.exit_continuation_years", day)
+    if years is None or not isinstance(years.value, int):
+        return False
+    return day.year <= resident.exit_year + years.value
+
+
+def validate(policy: Policy, resident: Resident, episode: Episode) -> None:
+    """Refuse impossible input with one clear Chinese line (InputError)."""
+    if episode.total <= 0:
+        raise InputError("total", "总费用必须大于0")
+    if episode.out_of_catalogue < 0 or episode.over_treatment < 0:
+        raise InputError("out_of_catalogue", "金额不能为负数")
+    if episode.out_of_catalogue > episode.total:
+        raise InputError("out_of_catalogue", "目录外费用不能超过总费用")
+    if episode.over_treatment > episode.total:
+        raise InputError("over_treatment", "不合理诊疗费用不能超过总费用")
+    if episode.stay < 1:
+        raise InputError("stay", "住院次数从1开始")
+    if resident.category is Category.EXITED and resident.exit_year is None:
+        raise InputError("exit_year", "已脱贫人口需要提供脱贫年份")
+    table = policy.chronic_diseases
+    if episode.disease and table is not None and table.find(episode.disease) is None:
+        raise InputError("disease", f"{policy.name}慢性病病种中没有“{episode.disease}”")
+    if episode.setting is Setting.CHRONIC and table is not None and not episode.disease:
+        raise InputError("disease", "慢性病门诊用药需要说明病种")
+    if policy.get("basic_insurance.inpatient.rate", episode.day) is None:
+        raise InputError("date", f"{episode.day.isoformat()}早于{policy.name}政策生效日期")
+
+
+def _within_caps(ctx: Context, layer: Layer) -> Layer:
+    """Limit a layer to what is left to pay and to the combined annual cap (固阳 50万)."""
+    limit = ctx.residual
+    cap = ctx.decimal("combined_annual_cap")
+    text = layer.explanation
+    if cap is not None and layer.fund.value in COMBINED_CAP_FUNDS:
+        ledger = ctx.resident.ledger
+        used = sum((ledger.fund(Fund(f)) + ctx.paid_by(Fund(f)) for f in COMBINED_CAP_FUNDS), ZERO)
+        if cap - used < layer.paid:
+            limit = min(limit, max(ZERO, cap - used))
+            text += f"；各项合计年度最高支付{yuan(cap)}元，本次限{yuan(limit)}元"
+    if layer.paid <= limit:
+        return layer
+    return replace(layer, paid=to_fen(limit), explanation=text)
+
+
+def _notes(ctx: Context) -> list[str]:
+    notes = []
+    for note in ctx.policy.notes:
+        when = note.when
+        if when.settings is not None and ctx.episode.setting not in when.settings:
+            continue
+        if when.eligible is not None and when.eligible != ctx.eligible:
+            continue
+        if when.in_county is not None and when.in_county != ctx.episode.in_county:
+            continue
+        citation = ctx.policy.cite_reference(note.reference)
+        notes.append(f"{note.text}（《{citation.document}》{citation.clause}）")
+    if ctx.episode.over_treatment and ctx.episode.over_treatment_by_hospital:
+        notes.append("医疗机构原因导致的过度医疗费用应由医疗机构承担，不应由您支付。")
+    if not ctx.eligible and ctx.resident.category is not Category.NONE:
+        notes.append(f"按{ctx.policy.name}规定，您目前不享受贫困人口倾斜政策，按普通参保居民计算。")
+    return notes
+
+
+def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
+    """Run the whole chain for one episode; layers plus personal share equal the total."""
+    if resident.region is not policy.region:
+        raise InputError("region", "居民所在地区与政策地区不一致")
+    validate(policy, resident, episode)
+    ctx = Context(policy, resident, episode, is_eligible(policy, resident, episode.day))
+    for rule in CHAIN:
+        layer = rule(ctx)
+        if layer is not None:
+            ctx.layers.append(_within_caps(ctx, layer))
+    notes = _notes(ctx)
+    result = Settlement(policy.region, episode.total, tuple(ctx.layers), tuple(notes))
+    if result.uses_assumption:
+        result = replace(result, notes=(*result.notes, ASSUMPTION_NOTE))
+    return result
+

@@ -1,0 +1,90 @@
+"""What every layer of the chain sees: the policy on the episode's day, the resident, the
+episode, whether poverty tilts apply, and what the layers before it paid."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import cast
+
+from settlement.identifiers import Category, Fund
+from settlement.model import Episode, Layer, Resident, Source
+from settlement.money import ZERO
+from settlement.policy import Policy, Resolved
+from settlement.rules import Bracket, Parameter, ScalarValue
+
+
+@dataclass
+class Context:
+    policy: Policy
+    resident: Resident
+    episode: Episode
+    eligible: bool
+    layers: list[Layer] = field(default_factory=list)
+
+    def param(self, name: str) -> Resolved | None:
+        return self.policy.get(name, self.episode.day)
+
+    def scalar(self, name: str, key: str | None = None) -> ScalarValue:
+        """The value in force, picking `key` (a level or category) when broken down; None if absent."""
+        resolved = self.param(name)
+        if resolved is None:
+            return None
+        value = resolved.value
+        if isinstance(value, dict):
+            return value.get(key) if key is not None else None
+        return value
+
+    def decimal(self, name: str, key: str | None = None) -> Decimal | None:
+        value = self.scalar(name, key)
+        return value if isinstance(value, Decimal) else None
+
+    def flag(self, name: str) -> bool:
+        return self.scalar(name) is True
+
+    def scale(self, name: str) -> list[Bracket] | None:
+        value = self.scalar(name)
+        return cast(list[Bracket], value) if isinstance(value, list) else None
+
+    def names(self, name: str) -> list[str]:
+        value = self.scalar(name)
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def parameter(self, name: str) -> Parameter:
+        return self.policy.parameters[name]
+
+    def source(self, name: str) -> Source:
+        citation = self.policy.cite(self.parameter(name))
+        return Source(citation.document, citation.clause)
+
+    def cite_text(self, name: str) -> str:
+        """"依据《…》五（三）2" or "（估算参数：…）" for the explanation text."""
+        parameter = self.parameter(name)
+        citation = self.policy.cite(parameter)
+        if parameter.assumption:
+            return "（估算参数，以当地医保经办机构结算为准）"
+        if citation.clause:
+            return f"（依据《{citation.document}》{citation.clause}）"
+        return f"（依据{citation.document}）"
+
+    def is_assumption(self, *names: str) -> bool:
+        return any(
+            self.param(n) is not None and self.parameter(n).assumption for n in names
+        )
+
+    @property
+    def paid_so_far(self) -> Decimal:
+        return sum((layer.paid for layer in self.layers), ZERO)
+
+    @property
+    def residual(self) -> Decimal:
+        """What the resident would still pay after the layers so far."""
+        return self.episode.total - self.paid_so_far
+
+    def paid_by(self, fund: Fund) -> Decimal:
+        return sum((layer.paid for layer in self.layers if layer.fund is fund), ZERO)
+
+    @property
+    def category_key(self) -> str:
+        """Category whose benefits apply: an exited resident within continuation counts as poor."""
+        if self.resident.category is Category.EXITED and self.eligible:
+            return Category.POOR.value
+        return self.resident.category.value

@@ -1,0 +1,96 @@
+"""Identifiers shared by every part of healthaid (see ARCHITECTURE.md)."""
+
+from enum import StrEnum
+
+
+class Region(StrEnum):
+    NANTONG = "nantong"
+    RONGCHANG = "rongchang"
+    GUYANG = "guyang"
+    YANCHENG = "yancheng"
+
+
+REGION_NAMES: dict[Region, str] = {
+    Region.NANTONG: "南通市",
+    Region.RONGCHANG: "重庆市荣昌区",
+    Region.GUYANG: "固阳县",
+    Region.YANCHENG: "盐城市",
+}
+
+
+class Category(StrEnum):
+    POOR = "poor"  # 建档立卡贫困人口
+    DIBAO = "dibao"  # 低保对象
+    TEKUN = "tekun"  # 特困人员
+    EDGE = "edge"  # 低保边缘 / 支出型困难家庭
+    EXITED = "exited"  # 已脱贫 (with the year of exit)
+    NONE = "none"
+
+
+CATEGORY_NAMES: dict[Category, str] = {
+    Category.POOR: "建档立卡贫困人口",
+    Category.DIBAO: "低保对象",
+    Category.TEKUN: "特困人员",
+    Category.EDGE: "低保边缘/支出型困难家庭",
+    Category.EXITED: "已脱贫人口",
+    Category.NONE: "普通参保居民",
+}
+
+
+class Setting(StrEnum):
+    INPATIENT = "inpatient"  # 住院
+    OUTPATIENT = "outpatient"  # 普通门诊
+    CHRONIC = "chronic"  # 慢性病/特殊病门诊用药
+
+
+SETTING_NAMES: dict[Setting, str] = {
+    Setting.INPATIENT: "住院",
+    Setting.OUTPATIENT: "普通门诊",
+    Setting.CHRONIC: "慢性病门诊用药",
+}
+
+
+class Level(StrEnum):
+    VILLAGE = "village"  # 村卫生室
+    TOWNSHIP = "township"  # 乡镇卫生院/社区卫生服务中心
+    COUNTY = "county"  # 县/区级医院
+    CITY = "city"  # 市级
+    PROVINCE = "province"  # 省级及以上
+
+
+LEVEL_NAMES: dict[Level, str] = {
+    Level.VILLAGE: "村卫生室",
+    Level.TOWNSHIP: "乡镇卫生院",
+    Level.COUNTY: "县级医院",
+    Level.CITY: "市级医院",
+    Level.PROVINCE: "省级及以上医院",
+}
+
+
+class Fund(StrEnum):
+    """Funds in settlement order (ARCHITECTURE.md); the order of the members is the order."""
+
+    BASIC_INSURANCE = "basic_insurance"  # 基本医疗保险
+    CRITICAL_ILLNESS = "critical_illness"  # 大病保险
+    MEDICAL_ASSISTANCE = "medical_assistance"  # 医疗救助
+    SUPPLEMENTARY = "supplementary"  # 商业补充保险
+    EMERGENCY_RELIEF = "emergency_relief"  # 疾病应急救助
+    POVERTY_FUND = "poverty_fund"  # 扶贫济困医疗基金 / 医疗扶贫救助基金
+    CHARITY = "charity"  # 慈善救助
+
+
+FUND_NAMES: dict[Fund, str] = {
+    Fund.BASIC_INSURANCE: "基本医疗保险",
+    Fund.CRITICAL_ILLNESS: "大病保险",
+    Fund.MEDICAL_ASSISTANCE: "医疗救助",
+    Fund.SUPPLEMENTARY: "商业补充保险",
+    Fund.EMERGENCY_RELIEF: "疾病应急救助",
+    Fund.POVERTY_FUND: "扶贫济困医疗基金",
+    Fund.CHARITY: "慈善救助",
+}
+
+
+class Disability(StrEnum):
+    NONE = "none"
+    SEVERE = "severe"  # 重度残疾人
+    CHILD = "child"  # 残疾儿童

@@ -1,0 +1,237 @@
+"""Loading and validating every policy file at start-up, and looking parameters up by date.
+
+`load_policies()` reads policies/documents, policies/tables and policies/rules; any problem is a
+PolicyError naming the file, the path inside it and the reason. A region's parameters are the
+national defaults (rules/national.yaml) overridden by its own file.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from settlement.documents import (
+    ChronicDiseaseTable,
+    Document,
+    RehabilitationTable,
+    default_policies_dir,
+    load_chronic_diseases,
+    load_documents,
+    load_rehabilitation,
+)
+from settlement.errors import PolicyError
+from settlement.identifiers import Region
+from settlement.rules import DatedValues, Note, Parameter, Reference, RulesFile, Value
+from settlement.schema import SPECS
+from settlement.values import parse_date, parse_value
+from settlement.yamlio import load_yaml
+
+NATIONAL = "national"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A parameter's value in force on a day, with its provenance."""
+
+    name: str
+    value: Value
+    parameter: Parameter
+
+
+@dataclass(frozen=True)
+class Citation:
+    document: str
+    clause: str
+    assumption: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    region: Region
+    name: str
+    parameters: dict[str, Parameter]
+    dated: dict[str, DatedValues]
+    notes: tuple[Note, ...]
+    documents: dict[str, Document]
+    chronic_diseases: ChronicDiseaseTable | None
+    rehabilitation: RehabilitationTable | None
+
+    def get(self, name: str, day: date) -> Resolved | None:
+        """The value in force on `day`, or None when the region has no such rule then."""
+        if name not in SPECS:
+            raise KeyError(f"unknown parameter {name}")
+        dated = self.dated.get(name)
+        if dated is None:
+            return None
+        try:
+            value = dated.at(day)
+        except LookupError:
+            return None
+        return Resolved(name, value, self.parameters[name])
+
+    def cite(self, parameter: Parameter) -> Citation:
+        """Where a parameter comes from, as a resident would read it."""
+        if parameter.reference is not None:
+            return self.cite_reference(parameter.reference)
+        if parameter.source is not None:
+            return Citation(parameter.source.title, "", parameter.assumption)
+        return Citation("本地基础参数（估算）", "", True)
+
+    def cite_reference(self, reference: Reference) -> Citation:
+        return Citation(self.documents[reference.document].title, reference.clause)
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    regions: dict[Region, Policy]
+
+    def __getitem__(self, region: Region) -> Policy:
+        return self.regions[region]
+
+
+def _readable_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _read_rules(path: Path) -> RulesFile:
+    raw = load_yaml(path)
+    try:
+        return RulesFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PolicyError(str(path), _readable_path(first["loc"]), first["msg"]) from None
+
+
+def _check_reference(
+    file: str, where: str, reference: Reference, documents: dict[str, Document]
+) -> None:
+    document = documents.get(reference.document)
+    if document is None:
+        raise PolicyError(file, where, f"unknown document {reference.document!r}")
+    try:
+        document.clause(reference.clause)
+    except KeyError:
+        raise PolicyError(
+            file, where, f"document {reference.document} has no clause {reference.clause!r}"
+        ) from None
+
+
+def _dated_values(file: str, name: str, parameter: Parameter) -> DatedValues:
+    spec = SPECS.get(name)
+    where = f"parameters.{name}"
+    if spec is None:
+        raise PolicyError(file, where, "unknown parameter")
+    if parameter.unit != spec.unit:
+        raise PolicyError(file, f"{where}.unit", f"must be {spec.unit.value}")
+    if parameter.by != spec.by:
+        expected = spec.by.value if spec.by else "absent"
+        raise PolicyError(file, f"{where}.by", f"must be {expected}")
+    if parameter.reference is None and parameter.source is None and not parameter.assumption:
+        raise PolicyError(file, where, "missing reference (or source, or assumption: true)")
+    if parameter.assumption and not parameter.reason:
+        raise PolicyError(file, f"{where}.reason", "an assumption needs a reason")
+    values: dict[date, Value] = {}
+    for raw_day, raw_value in parameter.values.items():
+        try:
+            day = parse_date(raw_day)
+            values[day] = parse_value(raw_value, parameter.unit, parameter.by)
+        except ValueError as exc:
+            raise PolicyError(file, f"{where}.values.{raw_day}", str(exc)) from None
+    return DatedValues(values)
+
+
+def _validate_rules(file: str, rules: RulesFile, documents: dict[str, Document]) -> None:
+    for doc_id in rules.documents:
+        if doc_id not in documents:
+            raise PolicyError(file, "documents", f"unknown document {doc_id!r}")
+    for name, parameter in rules.parameters.items():
+        if parameter.reference is not None:
+            _check_reference(file, f"parameters.{name}.reference", parameter.reference, documents)
+    for index, note in enumerate(rules.notes):
+        _check_reference(file, f"notes[{index}].reference", note.reference, documents)
+
+
+def _region_policy(
+    region: Region,
+    rules: RulesFile,
+    national: RulesFile,
+    dated: dict[str, DatedValues],
+    documents: dict[str, Document],
+    tables: dict[str, Any],
+) -> Policy:
+    parameters = {**national.parameters, **rules.parameters}
+    chronic = rules.tables.get("chronic_diseases")
+    rehab = rules.tables.get("rehabilitation")
+    return Policy(
+        region=region,
+        name=rules.name,
+        parameters=parameters,
+        dated={name: dated[name] for name in parameters},
+        notes=tuple(national.notes) + tuple(rules.notes),
+        documents=documents,
+        chronic_diseases=tables[chronic] if chronic else None,
+        rehabilitation=tables[rehab] if rehab else None,
+    )
+
+
+def _load_tables(directory: Path) -> dict[str, Any]:
+    tables: dict[str, Any] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.stem.endswith("chronic_diseases"):
+            tables[path.stem] = load_chronic_diseases(path)
+        elif path.stem.endswith("rehabilitation"):
+            tables[path.stem] = load_rehabilitation(path)
+        else:
+            raise PolicyError(str(path), "", "unknown kind of table")
+    return tables
+
+
+def load_policies(directory: Path | None = None) -> PolicySet:
+    """Read and validate everything under policies/; raise PolicyError on the first problem."""
+    root = directory or default_policies_dir()
+    documents = load_documents(root / "documents")
+    tables = _load_tables(root / "tables")
+    files = {path.stem: path for path in sorted((root / "rules").glob("*.yaml"))}
+    if NATIONAL not in files:
+        raise PolicyError(str(root / "rules"), "", "national.yaml (national defaults) missing")
+    parsed: dict[str, RulesFile] = {}
+    dated: dict[str, dict[str, DatedValues]] = {}
+    for stem, path in files.items():
+        rules = _read_rules(path)
+        if rules.region != stem:
+            raise PolicyError(str(path), "region", f"must be {stem!r}, the file's name")
+        if stem != NATIONAL and stem not in {r.value for r in Region}:
+            raise PolicyError(str(path), "region", f"unknown region {stem!r}")
+        _validate_rules(str(path), rules, documents)
+        for role, table in rules.tables.items():
+            if table not in tables:
+                raise PolicyError(str(path), f"tables.{role}", f"unknown table {table!r}")
+        parsed[stem] = rules
+        dated[stem] = {n: _dated_values(str(path), n, p) for n, p in rules.parameters.items()}
+    national = parsed.pop(NATIONAL)
+    regions = {}
+    for stem, rules in parsed.items():
+        merged = {**dated[NATIONAL], **dated[stem]}
+        regions[Region(stem)] = _region_policy(
+            Region(stem), rules, national, merged, documents, tables
+        )
+    missing = {r for r in Region} - set(regions)
+    if missing:
+        names = ", ".join(sorted(m.value for m in missing))
+        raise PolicyError(str(root / "rules"), "", f"no rules for region(s) {names}")
+    return PolicySet(regions)
+
+
+@cache
+def default_policies() -> PolicySet:
+    """The repository's policies, loaded once per process."""
+    return load_policies()

@@ -1,0 +1,103 @@
+"""The rules files (policies/rules/<region>.yaml) as validated, typed objects.
+
+A parameter carries its dated values and where they come from: a `reference` to a clause of a
+seed document, or a `source` (a published local figure), or `assumption: true` with a reason.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from settlement.identifiers import Setting
+from settlement.schema import By, Unit
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reference(_Strict):
+    """A clause of one of the seed documents (policies/documents/<document>.yaml)."""
+
+    document: str
+    clause: str
+
+
+class Source(_Strict):
+    """A published figure outside the seeds: who said it, where, and the words."""
+
+    title: str
+    issuer: str | None = None
+    href: str | None = None
+    quote: str | None = None
+    year: int | None = None
+
+
+class Bracket(_Strict):
+    upto: Decimal | None
+    rate: Decimal
+
+
+ScalarValue = Decimal | bool | int | list[str] | list[Bracket] | None
+Value = ScalarValue | dict[str, ScalarValue]
+
+
+class Parameter(_Strict):
+    description: str
+    unit: Unit
+    by: By | None = None
+    reference: Reference | None = None
+    source: Source | None = None
+    assumption: bool = False
+    reason: str | None = None
+    values: dict[str, Any] = Field(min_length=1)
+
+
+class NoteWhen(_Strict):
+    """When a note applies; an absent condition always holds."""
+
+    settings: list[Setting] | None = None
+    eligible: bool | None = None
+    in_county: bool | None = None
+
+
+class Note(_Strict):
+    id: str
+    text: str = Field(min_length=1)
+    reference: Reference
+    when: NoteWhen = NoteWhen()
+    kind: Literal["info", "layer_not_computed"] = "info"
+    fund: str | None = None
+
+
+class RulesFile(_Strict):
+    region: str
+    name: str
+    documents: list[str]
+    # Tables under policies/tables/ this region uses, by role (e.g. chronic_diseases).
+    tables: dict[Literal["chronic_diseases", "rehabilitation"], str] = {}
+    parameters: dict[str, Parameter] = {}
+    notes: list[Note] = []
+
+
+class DatedValues:
+    """Values of one parameter, picked by effective date (the latest date ≤ the episode's)."""
+
+    def __init__(self, values: dict[date, Value]) -> None:
+        self._dates = sorted(values)
+        self._values = values
+
+    def at(self, day: date) -> Value:
+        chosen = None
+        for start in self._dates:
+            if start <= day:
+                chosen = start
+        if chosen is None:
+            raise LookupError(day)
+        return self._values[chosen]
+
+    @property
+    def first_date(self) -> date:
+        return self._dates[0]
