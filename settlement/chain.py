@@ -125,4 +125,3 @@ def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
     if result.uses_assumption:
         result = replace(result, notes=(*result.notes, ASSUMPTION_NOTE))
     return result
-

@@ -24,7 +24,7 @@ class Context:
         return self.policy.get(name, self.episode.day)
 
     def scalar(self, name: str, key: str | None = None) -> ScalarValue:
-        """The value in force, picking `key` (a level or category) when broken down; None if absent."""
+        """The value in force (by `key` when broken down by level or category), else None."""
         resolved = self.param(name)
         if resolved is None:
             return None
@@ -56,7 +56,7 @@ class Context:
         return Source(citation.document, citation.clause)
 
     def cite_text(self, name: str) -> str:
-        """"依据《…》五（三）2" or "（估算参数：…）" for the explanation text."""
+        """ "依据《…》五（三）2" or "（估算参数：…）" for the explanation text."""
         parameter = self.parameter(name)
         citation = self.policy.cite(parameter)
         if parameter.assumption:
@@ -66,9 +66,7 @@ class Context:
         return f"（依据{citation.document}）"
 
     def is_assumption(self, *names: str) -> bool:
-        return any(
-            self.param(n) is not None and self.parameter(n).assumption for n in names
-        )
+        return any(self.param(n) is not None and self.parameter(n).assumption for n in names)
 
     @property
     def paid_so_far(self) -> Decimal:

@@ -1,4 +1,4 @@
-"""基本医疗保险 (basic medical insurance): deductible (起付线), rate (报销比例), annual cap (封顶线)."""
+"""基本医疗保险 (basic medical insurance): 起付线 deductible, 报销比例 rate, 封顶线 annual cap."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,7 +38,8 @@ def inpatient_deductible(ctx: Context) -> Term:
     if not _tilt_applies(ctx):
         return Term(base, params=(name,))
     if ctx.flag(P + "inpatient.repeat_stay_no_deductible") and ctx.episode.stay >= 2:
-        reason = f"年内再次在同级别医院住院，取消起付线{ctx.cite_text(P + 'inpatient.repeat_stay_no_deductible')}"
+        cite = ctx.cite_text(P + "inpatient.repeat_stay_no_deductible")
+        reason = f"年内再次在同级别医院住院，取消起付线{cite}"
         return Term(ZERO, (reason,), (name, P + "inpatient.repeat_stay_no_deductible"))
     no_deductible = ctx.names(P + "inpatient.disability_no_deductible_levels")
     if ctx.resident.disability is not Disability.NONE and level in no_deductible:
@@ -60,7 +61,7 @@ def inpatient_deductible(ctx: Context) -> Term:
 
 
 def inpatient_rate(ctx: Context) -> Term:
-    """住院报销比例: base by level, raised for the poor (+5 固阳, +10 荣昌区级), cut out of county."""
+    """住院报销比例: base by level, raised for the poor (+5 固阳, +10 荣昌区级)."""
     level = ctx.episode.level.value
     name = P + "inpatient.rate"
     rate = ctx.decimal(name, level) or ZERO

@@ -43,7 +43,9 @@ def out_of_catalogue_help(ctx: Context) -> Layer | None:
         text = f"扶贫济困医疗基金：目录外费用{yuan(extra)}元未超过{yuan(trigger)}元，不予救助{cite}"
         return _layer(ctx, ZERO, text, P + "out_of_catalogue_trigger", ())
     raw = banded_payout(extra, ZERO, bands)
-    text = f"扶贫济困医疗基金：目录外费用{yuan(extra)}元超过{yuan(trigger)}元，分段救助{yuan(raw)}元"
+    text = (
+        f"扶贫济困医疗基金：目录外费用{yuan(extra)}元超过{yuan(trigger)}元，分段救助{yuan(raw)}元"
+    )
     share = ctx.decimal(P + "max_share_of_total")
     if share is not None and raw > ctx.episode.total * share:
         raw = ctx.episode.total * share

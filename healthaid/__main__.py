@@ -1,0 +1,5 @@
+import sys
+
+from healthaid.cli import main
+
+sys.exit(main())

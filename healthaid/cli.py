@@ -1,0 +1,132 @@
+"""The `healthaid` command: estimates, policy checks, and the registry's subcommands."""
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn
+
+from settlement.errors import InputError, PolicyError
+from settlement.estimate import explanation_lines, parse_request, summary, to_json
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments get one clear line and exit code 2, not a usage screen."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"healthaid: {message}\n")
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"不是有效金额：{text}") from None
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"不是有效金额：{text}")
+    return value
+
+
+def _add_estimate(sub: Any) -> None:
+    p = sub.add_parser("estimate", help="estimate what a resident pays for one episode")
+    p.add_argument("--region", required=True)
+    p.add_argument("--setting", required=True, help="inpatient | outpatient | chronic")
+    p.add_argument("--level", required=True, help="village | township | county | city | province")
+    p.add_argument("--total", required=True, type=_amount)
+    p.add_argument("--out-of-catalogue", type=_amount, default=Decimal(0))
+    p.add_argument("--category", default=None, help="poor (default) | dibao | tekun | edge | …")
+    p.add_argument("--exit-year", type=int, default=None)
+    p.add_argument("--out-of-county", action="store_true")
+    p.add_argument("--disability", default=None, help="none | severe | child")
+    p.add_argument("--stay", type=int, default=1)
+    p.add_argument("--disease", default=None)
+    p.add_argument("--date", default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--resident", default=None, help="ID number of a registered resident")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run_estimate)
+
+
+def _request_data(args: argparse.Namespace) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "region": args.region,
+        "setting": args.setting,
+        "level": args.level,
+        "total": args.total,
+        "out_of_catalogue": args.out_of_catalogue,
+        "out_of_county": args.out_of_county,
+        "stay": args.stay,
+    }
+    optional = {
+        "category": args.category,
+        "exit_year": args.exit_year,
+        "disability": args.disability,
+        "disease": args.disease,
+        "date": args.date,
+    }
+    data.update({k: v for k, v in optional.items() if v is not None})
+    if args.resident:
+        from registry.lookup import resident_estimate_fields  # registry only when asked
+
+        data.update(resident_estimate_fields(args.resident, data))
+    return data
+
+
+def run_estimate(args: argparse.Namespace) -> int:
+    from settlement.estimate import estimate
+
+    request = parse_request(_request_data(args))
+    result = estimate(request)
+    if args.json:
+        print(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(summary(result, request.setting))
+        for line in explanation_lines(result):
+            print(f"  {line}")
+    return 0
+
+
+def run_policies_check(args: argparse.Namespace) -> int:
+    from settlement.cases import default_cases_dir, run_cases
+    from settlement.policy import load_policies
+
+    policies = load_policies()
+    print(f"policies: {len(policies.regions)} regions loaded and valid")
+    failures, count = run_cases(default_cases_dir(), policies)
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print(f"cases: {count - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="healthaid", description="健康帮扶政策助手 healthaid")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    _add_estimate(sub)
+    policies = sub.add_parser("policies", help="policy data")
+    policies_sub = policies.add_subparsers(dest="action", required=True)
+    check = policies_sub.add_parser("check", help="validate policies/ and run the YAML cases")
+    check.set_defaults(handler=run_policies_check)
+    from registry.commands import register
+
+    register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except InputError as exc:
+        print(f"healthaid: {exc.field}: {exc.message}", file=sys.stderr)
+        return 2
+    except PolicyError as exc:
+        print(f"healthaid: policy error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
