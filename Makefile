@@ -49,7 +49,7 @@ test: lint test-python
 	$(BIN)/healthaid policies check
 
 bench: venv
-	$(BIN)/python bench/settlement.py
+	$(BIN)/python -m bench.settlement
 
 run: db
 	@echo

@@ -11,7 +11,7 @@ from datetime import date
 
 from settlement.context import Context
 from settlement.errors import InputError
-from settlement.identifiers import Category, Fund, Setting
+from settlement.identifiers import Category, Setting
 from settlement.layers.assistance import medical_assistance
 from settlement.layers.basic import basic_insurance
 from settlement.layers.critical import critical_illness
@@ -80,9 +80,11 @@ def _within_caps(ctx: Context, layer: Layer) -> Layer:
     limit = ctx.residual
     cap = ctx.decimal("combined_annual_cap")
     text = layer.explanation
-    if cap is not None and layer.fund.value in COMBINED_CAP_FUNDS:
+    if cap is not None and layer.fund in COMBINED_CAP_FUNDS:
         ledger = ctx.resident.ledger
-        used = sum((ledger.fund(Fund(f)) + ctx.paid_by(Fund(f)) for f in COMBINED_CAP_FUNDS), ZERO)
+        used = sum((ledger.fund(f) for f in COMBINED_CAP_FUNDS), ZERO) + sum(
+            (done.paid for done in ctx.layers if done.fund in COMBINED_CAP_FUNDS), ZERO
+        )
         if cap - used < layer.paid:
             limit = min(limit, max(ZERO, cap - used))
             text += f"；各项合计年度最高支付{yuan(cap)}元，本次限{yuan(limit)}元"
@@ -101,8 +103,7 @@ def _notes(ctx: Context) -> list[str]:
             continue
         if when.in_county is not None and when.in_county != ctx.episode.in_county:
             continue
-        citation = ctx.policy.cite_reference(note.reference)
-        notes.append(f"{note.text}（《{citation.document}》{citation.clause}）")
+        notes.append(ctx.policy.note_text(note))
     if ctx.episode.over_treatment and ctx.episode.over_treatment_by_hospital:
         notes.append("医疗机构原因导致的过度医疗费用应由医疗机构承担，不应由您支付。")
     if not ctx.eligible and ctx.resident.category is not Category.NONE:

@@ -19,9 +19,13 @@ class Context:
     episode: Episode
     eligible: bool
     layers: list[Layer] = field(default_factory=list)
+    values: dict[str, Resolved] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.values = self.policy.in_force(self.episode.day)
 
     def param(self, name: str) -> Resolved | None:
-        return self.policy.get(name, self.episode.day)
+        return self.values.get(name)
 
     def scalar(self, name: str, key: str | None = None) -> ScalarValue:
         """The value in force (by `key` when broken down by level or category), else None."""
@@ -56,14 +60,7 @@ class Context:
         return Source(citation.document, citation.clause)
 
     def cite_text(self, name: str) -> str:
-        """ "依据《…》五（三）2" or "（估算参数：…）" for the explanation text."""
-        parameter = self.parameter(name)
-        citation = self.policy.cite(parameter)
-        if parameter.assumption:
-            return "（估算参数，以当地医保经办机构结算为准）"
-        if citation.clause:
-            return f"（依据《{citation.document}》{citation.clause}）"
-        return f"（依据{citation.document}）"
+        return self.policy.cite_text(name)
 
     def is_assumption(self, *names: str) -> bool:
         return any(self.param(n) is not None and self.parameter(n).assumption for n in names)

@@ -5,7 +5,7 @@ PolicyError naming the file, the path inside it and the reason. A region's param
 national defaults (rules/national.yaml) overridden by its own file.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -58,19 +58,31 @@ class Policy:
     documents: dict[str, Document]
     chronic_diseases: ChronicDiseaseTable | None
     rehabilitation: RehabilitationTable | None
+    # Parameters in force per day, filled on first use: a county batch settles many episodes
+    # on few distinct days, and picking dated values per lookup dominated its profile.
+    _by_day: dict[date, dict[str, Resolved]] = field(default_factory=dict, compare=False)
+    _citations: dict[Reference, "Citation"] = field(default_factory=dict, compare=False)
+    _cite_texts: dict[str, str] = field(default_factory=dict, compare=False)
+    _note_texts: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def in_force(self, day: date) -> dict[str, Resolved]:
+        """Every parameter with a value in force on `day`."""
+        cached = self._by_day.get(day)
+        if cached is None:
+            cached = {}
+            for name, dated in self.dated.items():
+                try:
+                    cached[name] = Resolved(name, dated.at(day), self.parameters[name])
+                except LookupError:
+                    continue  # not yet in force on that day
+            self._by_day[day] = cached
+        return cached
 
     def get(self, name: str, day: date) -> Resolved | None:
         """The value in force on `day`, or None when the region has no such rule then."""
         if name not in SPECS:
             raise KeyError(f"unknown parameter {name}")
-        dated = self.dated.get(name)
-        if dated is None:
-            return None
-        try:
-            value = dated.at(day)
-        except LookupError:
-            return None
-        return Resolved(name, value, self.parameters[name])
+        return self.in_force(day).get(name)
 
     def cite(self, parameter: Parameter) -> Citation:
         """Where a parameter comes from, as a resident would read it."""
@@ -80,8 +92,36 @@ class Policy:
             return Citation(parameter.source.title, "", parameter.assumption)
         return Citation("本地基础参数（估算）", "", True)
 
+    def cite_text(self, name: str) -> str:
+        """ "（依据《…》五（三）2）" inside an explanation, or a warning for an estimate."""
+        text = self._cite_texts.get(name)
+        if text is None:
+            parameter = self.parameters[name]
+            citation = self.cite(parameter)
+            if parameter.assumption:
+                text = "（估算参数，以当地医保经办机构结算为准）"
+            elif citation.clause:
+                text = f"（依据《{citation.document}》{citation.clause}）"
+            else:
+                text = f"（依据{citation.document}）"
+            self._cite_texts[name] = text
+        return text
+
+    def note_text(self, note: Note) -> str:
+        """A note as the resident reads it, with its citation."""
+        text = self._note_texts.get(note.id)
+        if text is None:
+            citation = self.cite_reference(note.reference)
+            text = f"{note.text}（《{citation.document}》{citation.clause}）"
+            self._note_texts[note.id] = text
+        return text
+
     def cite_reference(self, reference: Reference) -> Citation:
-        return Citation(self.documents[reference.document].title, reference.clause)
+        citation = self._citations.get(reference)
+        if citation is None:
+            citation = Citation(self.documents[reference.document].title, reference.clause)
+            self._citations[reference] = citation
+        return citation
 
 
 @dataclass(frozen=True)
@@ -156,8 +196,12 @@ def _validate_rules(file: str, rules: RulesFile, documents: dict[str, Document])
     for name, parameter in rules.parameters.items():
         if parameter.reference is not None:
             _check_reference(file, f"parameters.{name}.reference", parameter.reference, documents)
+    seen: set[str] = set()
     for index, note in enumerate(rules.notes):
         _check_reference(file, f"notes[{index}].reference", note.reference, documents)
+        if note.id in seen:
+            raise PolicyError(file, f"notes[{index}].id", f"duplicate note id {note.id!r}")
+        seen.add(note.id)
 
 
 def _region_policy(

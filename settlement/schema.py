@@ -17,6 +17,8 @@ ignored rule). Units decide which values are legal:
 from dataclasses import dataclass
 from enum import StrEnum
 
+from settlement.identifiers import Fund
+
 
 class Unit(StrEnum):
     CNY = "CNY"
@@ -86,8 +88,8 @@ SPECS: dict[str, Spec] = {
 
 # Funds whose payments count towards combined_annual_cap (固阳 五（三）5).
 COMBINED_CAP_FUNDS = (
-    "basic_insurance",
-    "critical_illness",
-    "medical_assistance",
-    "poverty_fund",
+    Fund.BASIC_INSURANCE,
+    Fund.CRITICAL_ILLNESS,
+    Fund.MEDICAL_ASSISTANCE,
+    Fund.POVERTY_FUND,
 )
