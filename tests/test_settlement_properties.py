@@ -62,6 +62,10 @@ def cases(draw: st.DrawFn, region: Region | None = None) -> tuple[Resident, Epis
     return resident, episode
 
 
+def _paid(result: Settlement, *funds: Fund) -> Decimal:
+    return sum((layer.paid for layer in result.layers if layer.fund in funds), ZERO)
+
+
 def _settle(resident: Resident, episode: Episode) -> Settlement:
     return settle(default_policies()[resident.region], resident, episode)
 
@@ -118,7 +122,7 @@ def test_rongchang_fund_respects_trigger_share_and_yearly_cap(
 
     result = _settle(resident, episode)
 
-    fund = sum((layer.paid for layer in result.layers if layer.fund is Fund.POVERTY_FUND), ZERO)
+    fund = _paid(result, Fund.POVERTY_FUND)
     if episode.out_of_catalogue <= 3000:
         assert fund == 0
     assert fund <= (episode.total * Decimal("0.30")).quantize(CENT)
