@@ -120,7 +120,7 @@ def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
     for rule in CHAIN:
         layer = rule(ctx)
         if layer is not None:
-            ctx.layers.append(_within_caps(ctx, layer))
+            ctx.add(_within_caps(ctx, layer))
     notes = _notes(ctx)
     result = Settlement(policy.region, episode.total, tuple(ctx.layers), tuple(notes))
     if result.uses_assumption:

@@ -20,6 +20,7 @@ class Context:
     eligible: bool
     layers: list[Layer] = field(default_factory=list)
     values: dict[str, Resolved] = field(default_factory=dict)
+    paid_so_far: Decimal = ZERO
 
     def __post_init__(self) -> None:
         self.values = self.policy.in_force(self.episode.day)
@@ -38,7 +39,12 @@ class Context:
         return value
 
     def decimal(self, name: str, key: str | None = None) -> Decimal | None:
-        value = self.scalar(name, key)
+        resolved = self.values.get(name)
+        if resolved is None:
+            return None
+        value = resolved.value
+        if isinstance(value, dict):
+            value = value.get(key) if key is not None else None
         return value if isinstance(value, Decimal) else None
 
     def flag(self, name: str) -> bool:
@@ -65,9 +71,9 @@ class Context:
     def is_assumption(self, *names: str) -> bool:
         return any(self.param(n) is not None and self.parameter(n).assumption for n in names)
 
-    @property
-    def paid_so_far(self) -> Decimal:
-        return sum((layer.paid for layer in self.layers), ZERO)
+    def add(self, layer: Layer) -> None:
+        self.layers.append(layer)
+        self.paid_so_far += layer.paid
 
     @property
     def residual(self) -> Decimal:

@@ -13,7 +13,7 @@ def to_fen(amount: Decimal) -> Decimal:
 
 def yuan(amount: Decimal) -> str:
     """Amount as shown to a resident: 1234.50 → "1234.50"."""
-    return f"{to_fen(amount):.2f}"
+    return str(to_fen(amount))  # a fen-quantized Decimal prints with exactly two places
 
 
 def percent(rate: Decimal) -> str:

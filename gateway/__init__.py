@@ -1,0 +1,1 @@
+"""The gateway: provider channels, normalisation and (later) the FastAPI app."""

@@ -1,0 +1,1 @@
+"""One folder per provider; each verifies, then parses into `gateway.messages.InboundMessage`."""

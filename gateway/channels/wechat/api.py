@@ -1,0 +1,142 @@
+"""A thin async client for WeChat's customer-service messages (客服消息).
+
+Passive replies must come within 5 seconds; when an answer takes longer (Rasa, a settlement
+estimate) the gateway acknowledges with "success" and sends the answer here, which WeChat
+allows within 48 hours of the resident's last message.
+
+The access token (2 hours) is cached and shared: every GET /cgi-bin/token issues a new one
+and the old one dies a few minutes later, and the call is rate-limited per day, so
+concurrent senders must not each fetch their own — hence the lock.
+
+Logging: httpx logs request URLs at INFO level, and these URLs carry the AppSecret and the
+access token. The app must keep the "httpx" logger at WARNING.
+"""
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+DEFAULT_BASE_URL = "https://api.weixin.qq.com"
+# Refresh this long before WeChat's stated expiry, so a token never dies in flight.
+EXPIRY_MARGIN_SECONDS = 300
+# 40001 invalid credential, 40014 invalid access_token, 42001 access_token expired:
+# the cached token is no longer good (e.g. another process fetched a new one).
+TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+
+
+class WeChatAPIError(Exception):
+    """WeChat answered with a non-zero errcode."""
+
+    def __init__(self, errcode: int, errmsg: str, endpoint: str) -> None:
+        super().__init__(f"WeChat {endpoint} failed: errcode {errcode} ({errmsg})")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.endpoint = endpoint
+
+
+def _json(response: httpx.Response, endpoint: str) -> dict[str, Any]:
+    response.raise_for_status()
+    # WeChat often labels JSON as text/plain, so decode regardless of the content type.
+    try:
+        payload = json.loads(response.content)
+    except ValueError:
+        raise WeChatAPIError(-1, "response is not JSON", endpoint) from None
+    if not isinstance(payload, dict):
+        raise WeChatAPIError(-1, "response is not a JSON object", endpoint)
+    errcode = int(payload.get("errcode") or 0)
+    if errcode:
+        raise WeChatAPIError(errcode, str(payload.get("errmsg", "")), endpoint)
+    return payload
+
+
+class WeChatAPI:
+    """Customer-service sender for one Official Account; use as `async with WeChatAPI(…)`."""
+
+    def __init__(
+        self,
+        app_id: str,
+        secret: str,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = 5.0,
+    ) -> None:
+        self._app_id = app_id
+        self._secret = secret
+        self._clock = clock
+        self._client = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+        self._token: str | None = None
+        self._token_expires_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def access_token(self, *, refresh: bool = False) -> str:
+        """The cached access token, fetched when missing, near expiry, or `refresh`."""
+        stale = self._token
+        async with self._lock:
+            # Another task may have refreshed while we waited for the lock.
+            fresh = self._token is not None and self._clock() < self._token_expires_at
+            if self._token is not None and fresh and not (refresh and self._token == stale):
+                return self._token
+            return await self._fetch_token()
+
+    async def _fetch_token(self) -> str:
+        response = await self._client.get(
+            "/cgi-bin/token",
+            params={
+                "grant_type": "client_credential",
+                "appid": self._app_id,
+                "secret": self._secret,
+            },
+        )
+        payload = _json(response, "token")
+        token = payload.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise WeChatAPIError(-1, "no access_token in the answer", "token")
+        lifetime = float(payload.get("expires_in", 7200))
+        self._token = token
+        self._token_expires_at = self._clock() + max(lifetime - EXPIRY_MARGIN_SECONDS, 0.0)
+        return token
+
+    async def send_text(self, openid: str, content: str) -> None:
+        """Send `content` to the follower `openid`; retried once with a new token if WeChat
+        says the token is invalid or expired. Other errcodes raise WeChatAPIError (e.g. 45015:
+        more than 48 hours since the resident's last message)."""
+        payload = {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        # ensure_ascii=False: WeChat shows \uXXXX escapes literally instead of the characters.
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        token = await self.access_token()
+        try:
+            await self._post_custom(token, body)
+        except WeChatAPIError as error:
+            if error.errcode not in TOKEN_ERRCODES:
+                raise
+            await self._post_custom(await self.access_token(refresh=True), body)
+
+    async def _post_custom(self, token: str, body: bytes) -> None:
+        response = await self._client.post(
+            "/cgi-bin/message/custom/send",
+            params={"access_token": token},
+            content=body,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        _json(response, "message/custom/send")
