@@ -95,15 +95,16 @@ def run_policies_check(args: argparse.Namespace) -> int:
     policies = load_policies()
     print(f"policies: {len(policies.regions)} regions loaded and valid")
     failures, count = run_cases(default_cases_dir(), policies)
-    for failure in failures:
-        print(f"FAIL {failure}")
+    for problems in failures:
+        for problem in problems:
+            print(f"FAIL {problem}")
     print(f"cases: {count - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="healthaid", description="健康帮扶政策助手 healthaid")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    sub: Any = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     _add_estimate(sub)
     policies = sub.add_parser("policies", help="policy data")
     policies_sub = policies.add_subparsers(dest="action", required=True)

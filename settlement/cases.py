@@ -102,7 +102,8 @@ def check_case(loaded: LoadedCase, policies: PolicySet) -> list[str]:
     return problems
 
 
-def run_cases(directory: Path, policies: PolicySet) -> tuple[list[str], int]:
+def run_cases(directory: Path, policies: PolicySet) -> tuple[list[list[str]], int]:
+    """The problems of each failing case, and how many cases ran."""
     cases = load_cases(directory)
-    failures = [problem for case in cases for problem in check_case(case, policies)]
-    return failures, len(cases)
+    results = [check_case(case, policies) for case in cases]
+    return [problems for problems in results if problems], len(cases)

@@ -49,6 +49,13 @@ def is_eligible(policy: Policy, resident: Resident, day: date) -> bool:
     years = policy.get("eligibility.exit_continuation_years", day)
     if years is None or not isinstance(years.value, int):
         return False
+    earliest = policy.get("eligibility.exit_continuation_from_year", day)
+    if (
+        earliest is not None
+        and isinstance(earliest.value, int)
+        and resident.exit_year < earliest.value
+    ):
+        return False
     return day.year <= resident.exit_year + years.value
 
 
@@ -102,6 +109,10 @@ def _notes(ctx: Context) -> list[str]:
         if when.eligible is not None and when.eligible != ctx.eligible:
             continue
         if when.in_county is not None and when.in_county != ctx.episode.in_county:
+            continue
+        if when.categories is not None and ctx.resident.category not in when.categories:
+            continue
+        if when.on_or_after is not None and ctx.episode.day < when.on_or_after:
             continue
         notes.append(ctx.policy.note_text(note))
     if ctx.episode.over_treatment and ctx.episode.over_treatment_by_hospital:

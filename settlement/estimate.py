@@ -46,12 +46,14 @@ class EstimateRequest(BaseModel):
     paid_this_year: dict[Fund, Decimal] = Field(default_factory=dict)
     chronic_paid_this_year: dict[str, Decimal] = Field(default_factory=dict)
     in_policy_self_pay_this_year: Decimal = Field(ZERO, ge=0)
+    outpatient_paid_this_year: Decimal = Field(ZERO, ge=0)
 
     def resident(self) -> Resident:
         ledger = Ledger(
             paid=dict(self.paid_this_year),
             chronic_paid=dict(self.chronic_paid_this_year),
             in_policy_self_pay=self.in_policy_self_pay_this_year,
+            outpatient_basic=self.outpatient_paid_this_year,
         )
         return Resident(
             region=self.region,

@@ -14,11 +14,13 @@ class Ledger:
 
     `in_policy_self_pay` is this year's earlier in-policy self-pay (政策范围内自付), on which the
     大病保险 threshold is measured cumulatively; 0 measures it on this episode alone.
+    `outpatient_basic` is what basic insurance paid for outpatient bills (门诊统筹 has its own cap).
     """
 
     paid: dict[Fund, Decimal] = field(default_factory=dict)
     chronic_paid: dict[str, Decimal] = field(default_factory=dict)
     in_policy_self_pay: Decimal = ZERO
+    outpatient_basic: Decimal = ZERO
 
     def fund(self, fund: Fund) -> Decimal:
         return self.paid.get(fund, ZERO)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from settlement.identifiers import Setting
+from settlement.identifiers import Category, Setting
 from settlement.schema import By, Unit
 
 
@@ -61,6 +61,8 @@ class NoteWhen(_Strict):
     settings: list[Setting] | None = None
     eligible: bool | None = None
     in_county: bool | None = None
+    categories: list[Category] | None = None
+    on_or_after: date | None = None
 
 
 class Note(_Strict):

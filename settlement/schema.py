@@ -49,6 +49,8 @@ SPECS: dict[str, Spec] = {
     # Who receives the poverty tilts, and how long after exit (脱贫后政策延续).
     "eligibility.categories": Spec(Unit.CATEGORIES),
     "eligibility.exit_continuation_years": Spec(Unit.YEARS),
+    # The earliest year of exit the continuation reaches back to (南通: 包括2016年脱贫的对象).
+    "eligibility.exit_continuation_from_year": Spec(Unit.YEARS),
     # 基本医疗保险 — base parameters (城乡居民基本医疗保险)
     "basic_insurance.inpatient.deductible": Spec(Unit.CNY, By.LEVEL),
     "basic_insurance.inpatient.rate": Spec(Unit.RATE, By.LEVEL),
@@ -65,6 +67,9 @@ SPECS: dict[str, Spec] = {
     "basic_insurance.inpatient.repeat_stay_no_deductible": Spec(Unit.BOOL),
     "basic_insurance.inpatient.disability_no_deductible_levels": Spec(Unit.LEVELS),
     "basic_insurance.outpatient.poverty_rate": Spec(Unit.RATE, By.LEVEL),
+    # 固阳 五（三）5: 医疗救助对象 also get the raised rate at township and village level.
+    "basic_insurance.outpatient.assistance_categories": Spec(Unit.CATEGORIES),
+    "basic_insurance.outpatient.assistance_rate": Spec(Unit.RATE, By.LEVEL),
     # 大病保险
     "critical_illness.threshold": Spec(Unit.CNY),
     "critical_illness.rates": Spec(Unit.SCALE),

@@ -91,6 +91,12 @@ def outpatient_rate(ctx: Context) -> Term:
         cite = ctx.cite_text(P + "outpatient.poverty_rate")
         reason = f"门诊报销比例由{percent(base)}提高到{percent(poverty)}{cite}"
         return Term(poverty, (reason,), (name, P + "outpatient.poverty_rate"))
+    assisted = ctx.decimal(P + "outpatient.assistance_rate", level)
+    listed = ctx.names(P + "outpatient.assistance_categories")
+    if assisted is not None and assisted > base and ctx.resident.category.value in listed:
+        cite = ctx.cite_text(P + "outpatient.assistance_rate")
+        reason = f"医疗救助对象门诊报销比例提高到{percent(assisted)}{cite}"
+        return Term(assisted, (reason,), (name, P + "outpatient.assistance_rate"))
     return Term(base, params=(name,))
 
 
@@ -104,7 +110,14 @@ def _cap_left(ctx: Context, cap_name: str) -> Decimal | None:
     cap = ctx.decimal(cap_name)
     if cap is None:
         return None
-    return max(ZERO, cap - ctx.resident.ledger.fund(Fund.BASIC_INSURANCE))
+    ledger = ctx.resident.ledger
+    # The outpatient pool (门诊统筹) has its own yearly limit, drawn only by outpatient bills.
+    used = (
+        ledger.outpatient_basic
+        if cap_name.endswith("outpatient.annual_cap")
+        else ledger.fund(Fund.BASIC_INSURANCE)
+    )
+    return max(ZERO, cap - used)
 
 
 def basic_insurance(ctx: Context) -> Layer | None:

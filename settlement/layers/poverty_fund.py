@@ -18,10 +18,21 @@ from settlement.money import ZERO, percent, to_fen, yuan
 P = "poverty_fund."
 
 
-def _layer(ctx: Context, raw: Decimal, text: str, cited: str, names: tuple[str, ...]) -> Layer:
+# The two regions name their poverty funds differently; residents know them by these names.
+TOP_UP_NAME = "医疗扶贫救助基金"
+
+
+def _layer(
+    ctx: Context,
+    raw: Decimal,
+    text: str,
+    cited: str,
+    names: tuple[str, ...],
+    name: str = FUND_NAMES[Fund.POVERTY_FUND],
+) -> Layer:
     return Layer(
         fund=Fund.POVERTY_FUND,
-        name=FUND_NAMES[Fund.POVERTY_FUND],
+        name=name,
         paid=to_fen(raw),
         explanation=text,
         source=ctx.source(cited),
@@ -71,7 +82,15 @@ def _chronic_cap_left(ctx: Context) -> tuple[Decimal | None, str]:
     found = table.find(disease)
     if found is None:
         return None, ""
-    used = ctx.resident.ledger.chronic_paid.get(found.name, ZERO)
+    # The ledger may name the disease by an alias (高血压); count every entry that is this disease.
+    used = sum(
+        (
+            amount
+            for name, amount in ctx.resident.ledger.chronic_paid.items()
+            if (entry := table.find(name)) is not None and entry.name == found.name
+        ),
+        ZERO,
+    )
     cap = Decimal(found.annual_cap)
     return max(ZERO, cap - used), f"{found.name}年度最高支付限额{yuan(cap)}元，已用{yuan(used)}元"
 
@@ -87,7 +106,7 @@ def top_up(ctx: Context) -> Layer | None:
     target = ctx.decimal(name) or ZERO
     covered = ctx.episode.total - ctx.episode.over_treatment
     goal = covered * target
-    text = f"医疗扶贫救助基金：按实际费用{yuan(covered)}元的{percent(target)}兜底"
+    text = f"{TOP_UP_NAME}：按实际费用{yuan(covered)}元的{percent(target)}兜底"
     if ctx.episode.over_treatment:
         text += f"（不合理诊疗费用{yuan(ctx.episode.over_treatment)}元不纳入兜底）"
     if setting is Setting.CHRONIC:
@@ -97,7 +116,7 @@ def top_up(ctx: Context) -> Layer | None:
             text += f"，{cap_text}，本次最多{yuan(left)}元"
     raw = max(ZERO, goal - ctx.paid_so_far)
     text += f"，前面各项已报{yuan(ctx.paid_so_far)}元，基金补足{yuan(raw)}元{ctx.cite_text(name)}"
-    return _layer(ctx, raw, text, name, (name,))
+    return _layer(ctx, raw, text, name, (name,), TOP_UP_NAME)
 
 
 def poverty_fund(ctx: Context) -> Layer | None:

@@ -1,0 +1,35 @@
+"""Finding a resident and showing their record without exposing personal data."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from registry import idnumber
+from registry.models import Resident
+from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category
+
+
+def find_by_id_number(session: Session, id_number: str) -> Resident | None:
+    query = (
+        select(Resident)
+        .where(Resident.id_number == idnumber.normalize(id_number))
+        .options(selectinload(Resident.phones), selectinload(Resident.diseases))
+    )
+    return session.scalars(query).one_or_none()
+
+
+def masked_card(resident: Resident) -> list[str]:
+    """The record as lines of text, ID number and phones masked (ARCHITECTURE.md, 个人信息)."""
+    category = CATEGORY_NAMES[resident.category]
+    if resident.category is Category.EXITED:
+        category += f"（{resident.exit_year}年脱贫）"
+    phones = "、".join(idnumber.mask_phone(phone) for phone in resident.phone_numbers)
+    return [
+        f"身份证号：{idnumber.mask(resident.id_number)}",
+        f"姓名：{resident.name}",
+        f"手机：{phones or '无'}",
+        f"地区：{REGION_NAMES[resident.region]}",
+        f"人员类别：{category}",
+        f"村：{resident.village or '未填写'}",
+        f"慢性病：{'、'.join(resident.disease_names) or '无'}",
+        f"家庭医生：{resident.family_doctor or '未签约'}",
+    ]

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for the test suite, on loopback only, with its data under <repo>/var/pg.
+#
+#   scripts/postgres.sh start   install the server if missing, initdb once, start, create the DB
+#   scripts/postgres.sh stop    stop it (fine when it is not running)
+#   scripts/postgres.sh url     print the SQLAlchemy URL of the test database
+#
+# Port 55432 unless PGPORT_HEALTHAID is set. Humans and CI run exactly this script.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGROOT="$REPO/var/pg"
+PGDATA="$PGROOT/data"
+SOCKET_DIR="$PGROOT/run"
+LOGFILE="$PGROOT/postgres.log"
+PORT="${PGPORT_HEALTHAID:-55432}"
+HOST=127.0.0.1
+DATABASE=healthaid_test
+SUPERUSER=postgres
+
+die() { echo "postgres.sh: $*" >&2; exit 1; }
+
+find_bindir() {
+    # The newest installed major version, e.g. /usr/lib/postgresql/15/bin.
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    if [[ -n "$dir" && -x "$dir/pg_ctl" ]]; then echo "$dir"; fi
+}
+
+install_server() {
+    [[ $(id -u) -eq 0 ]] || die "PostgreSQL is not installed and only root can apt-get install it"
+    # Debian would otherwise create and start its own cluster on port 5432; we need only ours.
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/healthaid.conf
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y postgresql
+}
+
+bindir() {
+    local dir
+    dir=$(find_bindir)
+    if [[ -z "$dir" ]]; then
+        install_server >&2
+        dir=$(find_bindir)
+        [[ -n "$dir" ]] || die "apt-get installed postgresql but no /usr/lib/postgresql/*/bin/pg_ctl"
+    fi
+    echo "$dir"
+}
+
+# The server refuses to run as root, so root runs the server tools as the postgres OS user.
+as_server_user() {
+    if [[ $(id -u) -eq 0 ]]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+prepare_dirs() {
+    mkdir -p "$PGROOT" "$SOCKET_DIR"
+    if [[ $(id -u) -eq 0 ]]; then
+        id postgres >/dev/null 2>&1 || die "no 'postgres' OS user; is the postgresql package installed?"
+        chown -R postgres:postgres "$PGROOT"
+        runuser -u postgres -- test -x "$PGROOT" \
+            || die "the postgres OS user cannot reach $PGROOT; make its parent directories searchable"
+    fi
+}
+
+init_cluster() {
+    local bin=$1
+    [[ -f "$PGDATA/PG_VERSION" ]] && return 0
+    as_server_user "$bin/initdb" -D "$PGDATA" -U "$SUPERUSER" -E UTF8 --locale=C --auth=reject >/dev/null
+    # initdb wrote "reject" everywhere; now trust TCP from 127.0.0.1 only. No line for the Unix
+    # socket, so it is refused.
+    as_server_user sh -c "cat > '$PGDATA/pg_hba.conf'" <<EOF
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+host    all       all   127.0.0.1/32  trust
+EOF
+}
+
+is_running() {
+    local bin=$1
+    [[ -f "$PGDATA/PG_VERSION" ]] && as_server_user "$bin/pg_ctl" status -D "$PGDATA" >/dev/null 2>&1
+}
+
+start() {
+    local bin
+    bin=$(bindir)
+    prepare_dirs
+    init_cluster "$bin"
+    if ! is_running "$bin"; then
+        # fsync and friends off: the data is disposable and tests create many databases.
+        as_server_user "$bin/pg_ctl" start -D "$PGDATA" -l "$LOGFILE" -w -t 60 -o "\
+            -c listen_addresses=$HOST -c port=$PORT -c unix_socket_directories='$SOCKET_DIR' \
+            -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+            || { tail -n 20 "$LOGFILE" >&2; die "the server did not start (log: $LOGFILE)"; }
+    fi
+    create_database "$bin"
+    echo "PostgreSQL $("$bin/pg_config" --version | awk '{print $2}') on $HOST:$PORT, data in $PGDATA"
+}
+
+create_database() {
+    local bin=$1 exists
+    exists=$("$bin/psql" -h "$HOST" -p "$PORT" -U "$SUPERUSER" -d postgres -tAX \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")
+    if [[ "$exists" != 1 ]]; then
+        "$bin/createdb" -h "$HOST" -p "$PORT" -U "$SUPERUSER" "$DATABASE"
+    fi
+}
+
+stop() {
+    local bin
+    bin=$(find_bindir)
+    if [[ -n "$bin" ]] && is_running "$bin"; then
+        as_server_user "$bin/pg_ctl" stop -D "$PGDATA" -m fast -w >/dev/null
+        echo "PostgreSQL stopped"
+    else
+        echo "PostgreSQL was not running"
+    fi
+}
+
+url() {
+    echo "postgresql+psycopg://$SUPERUSER@$HOST:$PORT/$DATABASE"
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    url) url ;;
+    *) echo "usage: $0 {start|stop|url}" >&2; exit 2 ;;
+esac
