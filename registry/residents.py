@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from registry import idnumber
-from registry.models import Resident
+from registry.models import Resident, ResidentPhone
 from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category
 
 
@@ -33,3 +33,17 @@ def masked_card(resident: Resident) -> list[str]:
         f"慢性病：{'、'.join(resident.disease_names) or '无'}",
         f"家庭医生：{resident.family_doctor or '未签约'}",
     ]
+
+
+def find_by_phone(session: Session, phone: str) -> Resident | None:
+    """The resident a mainland mobile number belongs to (+86 and spaces tolerated)."""
+    digits = phone.strip().replace(" ", "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    query = (
+        select(Resident)
+        .join(ResidentPhone)
+        .where(ResidentPhone.phone == digits)
+        .options(selectinload(Resident.phones), selectinload(Resident.diseases))
+    )
+    return session.scalars(query).one_or_none()

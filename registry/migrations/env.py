@@ -9,10 +9,10 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
 from registry.db import database_url, get_engine
-from registry.models import Base
+from registry.schema import metadata as target_metadata_all
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = target_metadata_all
 
 
 def _url() -> str:

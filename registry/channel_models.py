@@ -1,0 +1,137 @@
+"""What the gateway and the action server record about conversations.
+
+No table holds a message body with a raw phone number or ID number: senders are keyed hashes,
+ID numbers in text were replaced by tokens before anything was stored.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.models import Base
+from registry.sqltypes import UTCDateTime, utcnow
+
+KEY_LENGTH = 80  # keyed sender hashes ("u_" + 64 hex) and provider ids fit
+
+
+class SecretToken(Base):
+    """An opaque token standing for an ID number, phone or OpenID (docs/conversation.md).
+
+    The gateway issues them so that Rasa never sees the raw value; only the action server
+    resolves them, and they expire.
+    """
+
+    __tablename__ = "secret_tokens"
+    __table_args__ = (
+        CheckConstraint("kind IN ('id_number', 'phone', 'openid')", name="kind"),
+        Index("ix_secret_tokens_expires_at", "expires_at"),
+    )
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Receipt(Base):
+    """A provider message seen once (Twilio MessageSid, WeChat MsgId): retries are not processed
+    twice, across restarts too."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OptOut(Base):
+    """A sender who texted 退订/TD/STOP: no replies until 订阅/START."""
+
+    __tablename__ = "opt_outs"
+    __table_args__ = (UniqueConstraint("channel", "sender_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    sender_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Conversation(Base):
+    """One sender on one channel, with the campaign that brought them (if any)."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "sender_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    sender_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MessageLog(Base):
+    """One inbound message: redacted text, what the assistant made of it, whether it answered.
+
+    `status` is 'answered', 'unanswered' (fallback), 'failed' (Rasa down: kept for a retry) or
+    'pending' (WeChat: answered later through the customer-service API).
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'answered', 'unanswered', 'failed')", name="status"),
+        Index("ix_messages_conversation_id_at", "conversation_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    text: Mapped[str] = mapped_column(Text)  # normalised and redacted: no ID number, no phone
+    topic: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class Handoff(Base):
+    """A request to talk to a person (人工), for the cadres of the region to pick up."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("ix_handoffs_region_status", "region", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    region: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    sender_key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    campaign: Mapped[str | None] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class VerificationState(Base):
+    """Failed identity confirmations per sender; five lock personal lookups for 30 minutes."""
+
+    __tablename__ = "verification_states"
+
+    sender_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WeChatBinding(Base):
+    """A WeChat follower bound to a resident (by a cadre), so WeChat lookups can be verified."""
+
+    __tablename__ = "wechat_bindings"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
