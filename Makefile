@@ -11,6 +11,9 @@ PIP_FLAGS := -q --disable-pip-version-check
 
 .PHONY: help venv db demo run test test-python lint bench postgres postgres-stop clean
 
+# Fragments per part of the stack (mk/rasa.mk: the Rasa environment, training, bot tests).
+-include mk/*.mk
+
 help:
 	@echo "make run    set up everything and start healthaid"
 	@echo "make test   set up everything and run every test"
