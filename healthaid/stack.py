@@ -1,0 +1,216 @@
+"""Start the whole stack — action server, Rasa server, gateway — wait until all are ready, and
+stop all three together. `make run` uses it; so do the end-to-end tests, on their own ports.
+
+Every process listens on 127.0.0.1 only (Rasa with -i, the action server via SANIC_HOST).
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    gateway_port: int = 8000
+    rasa_port: int = 5005
+    action_port: int = 5055
+    model_dir: Path = ROOT / "models"
+    log_dir: Path = ROOT / "var" / "log"
+    env: dict[str, str] = field(default_factory=dict)  # extra environment for every process
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{HOST}:{self.gateway_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{HOST}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{HOST}:{self.action_port}"
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    ready_url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+
+
+def _endpoints_file(config: StackConfig) -> Path:
+    """Rasa's endpoints.yml pointing at this stack's action server."""
+    path = config.log_dir / f"endpoints-{config.rasa_port}.yml"
+    path.write_text(f'action_endpoint:\n  url: "{config.action_url}/webhook"\n', encoding="utf-8")
+    return path
+
+
+def services(config: StackConfig) -> list[Service]:
+    base_env = {**os.environ, **config.env}
+    python = str(ROOT / ".venv" / "bin" / "python")
+    rasa = str(ROOT / ".venv-rasa" / "bin" / "rasa")
+    return [
+        Service(
+            "action-server",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.action_port)],
+            f"{config.action_url}/health",
+            {**base_env, "SANIC_HOST": HOST},
+        ),
+        Service(
+            "rasa",
+            [
+                rasa,
+                "run",
+                "--enable-api",
+                "-i",
+                HOST,
+                "-p",
+                str(config.rasa_port),
+                "--model",
+                str(config.model_dir),
+                "--endpoints",
+                str(_endpoints_file(config)),
+                "--credentials",
+                str(ROOT / "bot" / "credentials.yml"),
+            ],
+            f"{config.rasa_url}/status",
+            base_env,
+        ),
+        Service(
+            "gateway",
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "gateway.app:create_app",
+                "--factory",
+                "--host",
+                HOST,
+                "--port",
+                str(config.gateway_port),
+            ],
+            f"{config.gateway_url}/readyz",
+            {**base_env, "RASA_URL": config.rasa_url, "ACTION_SERVER_URL": config.action_url},
+        ),
+    ]
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+class StackError(RuntimeError):
+    """A process died or did not become ready; the message carries the end of its log."""
+
+
+def _start(service: Service, config: StackConfig) -> None:
+    log = (config.log_dir / f"{service.name}.log").open("wb")
+    service.process = subprocess.Popen(
+        service.command,
+        cwd=ROOT,
+        env=service.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C reaches us, and we stop the children in order
+    )
+
+
+def _wait(service: Service, config: StackConfig, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if service.process is not None and service.process.poll() is not None:
+            log = _tail(config.log_dir / f"{service.name}.log")
+            raise StackError(f"{service.name} exited with {service.process.returncode}\n{log}")
+        if _ready(service.ready_url):
+            return
+        time.sleep(0.5)
+    raise StackError(
+        f"{service.name} not ready at {service.ready_url}\n"
+        f"{_tail(config.log_dir / f'{service.name}.log')}"
+    )
+
+
+def stop(running: list[Service]) -> None:
+    for service in reversed(running):
+        process = service.process
+        if process is None or process.poll() is not None:
+            continue
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextmanager
+def running_stack(config: StackConfig, timeout: float = 180) -> Iterator[list[Service]]:
+    """All three services up and ready inside the block; all stopped after it."""
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    started: list[Service] = []
+    try:
+        for service in services(config):
+            _start(service, config)
+            started.append(service)
+        deadline = time.monotonic() + timeout
+        for service in started:
+            _wait(service, config, deadline)
+        yield started
+    finally:
+        stop(started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="start gateway, Rasa and the action server")
+    parser.add_argument("--gateway-port", type=int, default=8000)
+    args = parser.parse_args()
+    config = StackConfig(gateway_port=args.gateway_port)
+    print(
+        "starting the action server, Rasa (loading the model takes a little while) and the gateway…"
+    )
+    try:
+        with running_stack(config):
+            print(
+                f"\nhealthaid is running:\n  chat widget   {config.gateway_url}/chat\n"
+                f"  cadre sign-in {config.gateway_url}/login   (demo: see README)\n"
+                f"  admin         {config.gateway_url}/admin\n"
+                f"  estimate API  {config.gateway_url}/docs\n"
+                f"  Rasa          {config.rasa_url}   action server {config.action_url}\n"
+                "Press Ctrl-C to stop all three."
+            )
+            # Blocked only now: a blocked mask would be inherited by the children started above.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except StackError as exc:
+        print(f"healthaid could not start: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
