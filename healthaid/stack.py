@@ -104,7 +104,13 @@ def services(config: StackConfig) -> list[Service]:
                 str(config.gateway_port),
             ],
             f"{config.gateway_url}/readyz",
-            {**base_env, "RASA_URL": config.rasa_url, "ACTION_SERVER_URL": config.action_url},
+            # config.env last: tests put a fault-injecting proxy between the gateway and Rasa.
+            {
+                **base_env,
+                "RASA_URL": config.rasa_url,
+                "ACTION_SERVER_URL": config.action_url,
+                **config.env,
+            },
         ),
     ]
 

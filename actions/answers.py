@@ -1,0 +1,273 @@
+"""Topic answers as data: policies/answers/<region>.yaml and national.yaml.
+
+Each answer states only what its clause says and cites it; where a region's document is silent
+the file says so and gives the national rule (国卫财务发〔2016〕26号) or points to 人工. The loader
+is strict (duplicate keys, unknown fields, unknown clauses, a missing topic, an SMS-breaking
+length are all PolicyErrors naming the file and path), because a wrong citation is worse than none.
+"""
+
+import functools
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from actions.answer_templates import render
+from settlement.documents import (
+    ChronicDiseaseTable,
+    Document,
+    RehabilitationTable,
+    default_policies_dir,
+    load_chronic_diseases,
+    load_documents,
+    load_rehabilitation,
+)
+from settlement.errors import PolicyError
+from settlement.identifiers import Region
+from settlement.yamlio import load_yaml
+
+NATIONAL = "national"
+NATIONAL_DOCUMENT = "national_2016"
+# One SMS segment of Chinese is 70 characters; answers aim at two (140) and never pass ~three.
+MAX_ANSWER_CHARS = 200
+
+
+class Topic(StrEnum):
+    """The topics of docs/conversation.md; intent ask_<topic>, campaign topic, YAML key."""
+
+    COVERAGE = "coverage"
+    PREMIUM = "premium"
+    DEDUCTIBLE = "deductible"
+    CRITICAL_ILLNESS = "critical_illness"
+    MEDICAL_ASSISTANCE = "medical_assistance"
+    SUPPLEMENTARY = "supplementary"
+    POVERTY_FUND = "poverty_fund"
+    EMERGENCY_RELIEF = "emergency_relief"
+    TREAT_FIRST = "treat_first"
+    ONE_STOP = "one_stop"
+    FAMILY_DOCTOR = "family_doctor"
+    HEALTH_CHECK = "health_check"
+    CHRONIC_DISEASE = "chronic_disease"
+    MAJOR_DISEASES = "major_diseases"
+    REHABILITATION = "rehabilitation"
+    MENTAL_ILLNESS = "mental_illness"
+    BRIGHT_PROJECT = "bright_project"
+    WOMEN_CHILDREN = "women_children"
+    AFTER_EXIT = "after_exit"
+    CHARITY = "charity"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reference(_Strict):
+    """A clause: document id (policies/documents/<id>.yaml) and its number as printed."""
+
+    document: Text
+    clause: Text
+
+
+class PublishedList(_Strict):
+    """A list the document refers to without printing it, with where it was published."""
+
+    source: Text
+    items: tuple[Text, ...] = Field(min_length=1)
+
+
+class TopicEntry(_Strict):
+    basis: Literal["region", "national", "none"]
+    text: Text
+    reference: Reference | None = None
+    also: tuple[Reference, ...] = ()
+    needs_region: bool | None = None  # national.yaml only: may we answer without a region?
+    published_list: PublishedList | None = None
+
+
+class Contact(_Strict):
+    """Who takes over (转人工): the unit the document makes responsible. Never an invented phone."""
+
+    unit: Text
+    counter: Text | None = None
+    reference: Reference
+    phone: Text | None = None  # filled by the deployment, not by us
+
+
+class AnswerFile(_Strict):
+    region: Literal["nantong", "rongchang", "guyang", "yancheng", "national"]
+    contact: Contact | None = None
+    topics: dict[Topic, TopicEntry]
+
+
+@dataclass(frozen=True)
+class Answer:
+    topic: Topic
+    region: Region | None  # None: the national answer
+    basis: str
+    text: str  # rendered, without the citation
+    reference: Reference | None
+    also: tuple[Reference, ...]
+    source_note: str | None  # for text that is not the document's words (a published list)
+
+
+@dataclass(frozen=True)
+class AnswerBook:
+    regional: dict[Region, dict[Topic, Answer]]
+    national: dict[Topic, Answer]
+    needs_region: dict[Topic, bool]
+    contacts: dict[Region, Contact]
+
+    def answer(self, topic: Topic, region: Region | None) -> Answer:
+        return self.national[topic] if region is None else self.regional[region][topic]
+
+
+def load_answers(policies_dir: Path | None = None) -> AnswerBook:
+    """Every answer file under policies/answers, checked against the documents and tables."""
+    base = policies_dir or default_policies_dir()
+    documents = load_documents(base / "documents")
+    chronic = load_chronic_diseases(base / "tables" / "guyang_chronic_diseases.yaml")
+    rehabilitation = load_rehabilitation(base / "tables" / "guyang_rehabilitation.yaml")
+    context = _Context(documents, chronic, rehabilitation)
+    answers_dir = base / "answers"
+    national_file = _read(answers_dir / f"{NATIONAL}.yaml")
+    national = _answers(answers_dir / f"{NATIONAL}.yaml", national_file, None, context)
+    regional: dict[Region, dict[Topic, Answer]] = {}
+    contacts: dict[Region, Contact] = {}
+    for region in Region:
+        path = answers_dir / f"{region.value}.yaml"
+        file = _read(path)
+        if file.contact is None:
+            raise PolicyError(str(path), "contact", "a region needs a contact for 人工")
+        _check_reference(path, "contact.reference", file.contact.reference, context, region)
+        regional[region] = _answers(path, file, region, context)
+        contacts[region] = file.contact
+    needs = {topic: bool(entry.needs_region) for topic, entry in national_file.topics.items()}
+    return AnswerBook(regional, national, needs, contacts)
+
+
+@functools.cache
+def default_answers() -> AnswerBook:
+    """The repository's answers, loaded once on first use (not at import)."""
+    return load_answers()
+
+
+@functools.cache
+def default_documents() -> dict[str, Document]:
+    return load_documents(default_policies_dir() / "documents")
+
+
+@functools.cache
+def default_chronic_table() -> ChronicDiseaseTable:
+    return load_chronic_diseases(default_policies_dir() / "tables" / "guyang_chronic_diseases.yaml")
+
+
+def citation(reference: Reference, documents: dict[str, Document]) -> str:
+    """《固阳县贫困人口医疗救助实施方案》五（三）1 — by title and clause, never by file name."""
+    document = documents[reference.document]
+    return f"《{document.title}》{document.clause(reference.clause).number}"
+
+
+def format_answer(answer: Answer, documents: dict[str, Document] | None = None) -> str:
+    """The reply: the answer, then its clause in brackets, then the source of any list."""
+    docs = documents if documents is not None else default_documents()
+    text = answer.text
+    if answer.reference is not None:
+        text += f"（{citation(answer.reference, docs)}）"
+    if answer.source_note:
+        text += f"（{answer.source_note}）"
+    return text
+
+
+@dataclass(frozen=True)
+class _Context:
+    documents: dict[str, Document]
+    chronic: ChronicDiseaseTable
+    rehabilitation: RehabilitationTable
+
+
+def _read(path: Path) -> AnswerFile:
+    raw = load_yaml(path)
+    try:
+        file = AnswerFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise PolicyError(str(path), where, first["msg"]) from None
+    expected = path.stem
+    if file.region != expected:
+        raise PolicyError(str(path), "region", f"must be {expected!r}, the file's name")
+    missing = [topic.value for topic in Topic if topic not in file.topics]
+    if missing:
+        raise PolicyError(str(path), "topics", f"missing topics: {', '.join(missing)}")
+    return file
+
+
+def _answers(
+    path: Path, file: AnswerFile, region: Region | None, context: _Context
+) -> dict[Topic, Answer]:
+    answers: dict[Topic, Answer] = {}
+    for topic, entry in file.topics.items():
+        where = f"topics.{topic.value}"
+        _check_entry(path, where, entry, region, context)
+        try:
+            text = render(entry.text, context.chronic, context.rehabilitation, entry.published_list)
+        except ValueError as exc:
+            raise PolicyError(str(path), f"{where}.text", str(exc)) from None
+        if len(text) > MAX_ANSWER_CHARS:
+            reason = f"{len(text)} characters; an SMS answer stays within {MAX_ANSWER_CHARS}"
+            raise PolicyError(str(path), f"{where}.text", reason)
+        note = entry.published_list.source if entry.published_list else None
+        answers[topic] = Answer(topic, region, entry.basis, text, entry.reference, entry.also, note)
+    return answers
+
+
+def _check_entry(
+    path: Path, where: str, entry: TopicEntry, region: Region | None, context: _Context
+) -> None:
+    file = str(path)
+    if region is None and entry.needs_region is None:
+        raise PolicyError(file, f"{where}.needs_region", "required in national.yaml")
+    if region is not None and entry.needs_region is not None:
+        raise PolicyError(file, f"{where}.needs_region", "only national.yaml says this")
+    if entry.basis == "none":
+        if entry.reference is not None or entry.also:
+            raise PolicyError(file, f"{where}.reference", "basis none cites no clause")
+        if "人工" not in entry.text:
+            raise PolicyError(file, f"{where}.text", "an answer without a clause points to 人工")
+        return
+    if entry.reference is None:
+        raise PolicyError(file, f"{where}.reference", f"basis {entry.basis} needs a clause")
+    if region is None and entry.basis == "region":
+        raise PolicyError(file, f"{where}.basis", "national.yaml has no region basis")
+    for index, reference in enumerate((entry.reference, *entry.also)):
+        at = f"{where}.reference" if index == 0 else f"{where}.also[{index - 1}]"
+        wanted = region if entry.basis == "region" else None
+        _check_reference(path, at, reference, context, wanted)
+
+
+def _check_reference(
+    path: Path, where: str, reference: Reference, context: _Context, region: Region | None
+) -> None:
+    """The clause exists, in the region's own document (or the national one when region None)."""
+    document = context.documents.get(reference.document)
+    if document is None:
+        raise PolicyError(str(path), f"{where}.document", f"no document {reference.document!r}")
+    expected = region.value if region is not None else NATIONAL
+    if document.region != expected:
+        reason = f"{reference.document} is a {document.region} document, expected {expected}"
+        raise PolicyError(str(path), f"{where}.document", reason)
+    try:
+        document.clause(reference.clause)
+    except KeyError as exc:
+        raise PolicyError(str(path), f"{where}.clause", str(exc.args[0])) from None

@@ -1,0 +1,64 @@
+"""action_handoff: the region's responsible unit (policies/answers) and a handoff record.
+
+The record's summary is built from the conversation's slots, never from the resident's own
+words, so no phone or ID number typed into a message reaches the handoff list.
+"""
+
+from actions.answers import AnswerBook, citation, default_answers, default_documents
+from actions.context import actor, known_region, metadata, sender_key
+from actions.registry_port import Registry
+from actions.registry_sql import get_registry
+from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, Tracker
+from settlement.identifiers import REGION_NAMES, SETTING_NAMES, Region, Setting
+
+RECORDED = "已为您登记人工服务，工作人员会尽快联系您。"
+NO_REGION = "也可以直接咨询当地医保经办机构或卫生健康部门。"
+
+
+def contact_text(region: Region | None, book: AnswerBook | None = None) -> str:
+    """Who to turn to, as the documents name them; a phone only when the deployment set one."""
+    if region is None:
+        return RECORDED + NO_REGION
+    contact = (book or default_answers()).contacts[region]
+    phone = f"，电话{contact.phone}" if contact.phone else ""
+    where = f"{REGION_NAMES[region]}{contact.unit}{phone}"
+    source = citation(contact.reference, default_documents())
+    return f"{RECORDED}也可以找{where}（{source}）。"
+
+
+def handoff_summary(tracker: Tracker, region: Region | None) -> str:
+    parts = [f"地区：{REGION_NAMES[region] if region else '未知'}"]
+    topic = tracker.get_slot("requested_topic")
+    if topic:
+        parts.append(f"待答话题：{topic}")
+    setting, total = tracker.get_slot("setting"), tracker.get_slot("total")
+    if setting in {s.value for s in Setting} and total:
+        parts.append(f"估算：{SETTING_NAMES[Setting(setting)]}{total}元")
+    if tracker.get_slot("verified") is True:
+        parts.append("已核实身份")
+    return "；".join(parts)
+
+
+class ActionHandoff(Action):
+    def __init__(self, registry: Registry | None = None) -> None:
+        self._registry = registry
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        registry = self._registry or get_registry()
+        region = known_region(tracker)
+        meta = metadata(tracker)
+        handoff_id = registry.request_handoff(
+            region=region,
+            sender_key=sender_key(tracker),
+            channel=str(meta.get("channel") or tracker.get_slot("channel") or "unknown"),
+            campaign=meta.get("campaign") or tracker.get_slot("campaign"),
+            summary=handoff_summary(tracker, region),
+        )
+        registry.audit(actor(tracker), "handoff", f"handoff={handoff_id}")
+        dispatcher.utter_message(text=contact_text(region))
+        return []

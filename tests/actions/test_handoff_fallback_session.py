@@ -1,0 +1,109 @@
+"""action_handoff, action_fallback_search and action_session_start."""
+
+from collections.abc import Mapping
+
+from actions.context import region_buttons
+from actions.fallback import POLITE_FALLBACK, ActionFallbackSearch
+from actions.handoff import ActionHandoff
+from actions.sdk import ActionExecuted, SessionStarted, SlotSet, Tracker
+from actions.session import ActionSessionStart, ValidateSlotMappings
+from actions.topics import ASK_REGION
+from settlement.identifiers import Region
+from tests.actions.fakes import FakeRegistry
+from tests.actions.helpers import SENDER, message, run, text_message, tracker
+
+
+def test_handoff_names_the_regions_unit_and_records_a_request() -> None:
+    registry = FakeRegistry()
+    latest = message("转人工", "human_handoff", metadata={"channel": "sms", "campaign": "gy2024"})
+    state = tracker(latest, {"region": "guyang", "requested_topic": "after_exit"})
+    events, messages = run(ActionHandoff(registry), state)
+    assert events == []
+    assert messages == [
+        text_message(
+            "已为您登记人工服务，工作人员会尽快联系您。也可以找固阳县县人社局医疗扶贫救助“一站式”"
+            "服务窗口（《固阳县贫困人口医疗救助实施方案》五（四）4）。"
+        )
+    ]
+    assert registry.handoffs == [
+        {
+            "region": Region.GUYANG,
+            "sender_key": SENDER,
+            "channel": "sms",
+            "campaign": "gy2024",
+            "summary": "地区：固阳县；待答话题：after_exit",
+        }
+    ]
+    assert [(a.action, a.detail) for a in registry.audits] == [("handoff", "handoff=1")]
+
+
+def test_fallback_quotes_a_confident_clause() -> None:
+    latest = message("荣昌的扶贫济困医疗基金怎么救助", "out_of_scope")
+    events, messages = run(ActionFallbackSearch(), tracker(latest))
+    assert events == []
+    assert messages == [
+        text_message(
+            "根据《重庆市荣昌区健康扶贫工程实施方案》二（一）7：在继续实施基本医保、大病保险、"
+            "医疗救助、商业保险等政策的基础上，按照我区救助对象人数人均不低于100元设立扶贫济困医疗基金。"
+        )
+    ]
+
+
+def test_fallback_refuses_politely_with_examples() -> None:
+    events, messages = run(
+        ActionFallbackSearch(), tracker(message("今天天气怎么样", "out_of_scope"))
+    )
+    assert events == []
+    assert messages == [text_message(POLITE_FALLBACK)]
+
+
+def _session_tracker(meta: Mapping[str, object]) -> Tracker:
+    state = tracker(message("/session_start", "session_start", metadata=dict(meta)))
+    state.slots["session_started_metadata"] = dict(meta)
+    return state
+
+
+def test_session_start_copies_metadata_and_answers_the_campaign_topic() -> None:
+    meta = {
+        "channel": "wechat",
+        "campaign": "gy2024",
+        "topic": "treat_first",
+        "region": "guyang",
+        "sender_token": "stk_0a1b2c3d4e5f6a7b",
+        "cadre_id": None,
+    }
+    events, messages = run(ActionSessionStart(), _session_tracker(meta))
+    assert events == [
+        SessionStarted(),
+        SlotSet("channel", "wechat"),
+        SlotSet("campaign", "gy2024"),
+        SlotSet("sender_token", "stk_0a1b2c3d4e5f6a7b"),
+        SlotSet("region", "guyang"),
+        ActionExecuted("action_listen"),
+    ]
+    assert messages == [
+        text_message(
+            "固阳县贫困人口在全县14所定点医疗机构看病实行“先诊疗、后结算”，入院不用交住院押金，"
+            "出院时只付个人5%的自费部分。（《固阳县贫困人口医疗救助实施方案》五（四）3）"
+        )
+    ]
+
+
+def test_session_start_campaign_topic_without_region_asks_for_it() -> None:
+    meta = {"channel": "sms", "campaign": "hb01", "topic": "poverty_fund"}
+    events, messages = run(ActionSessionStart(), _session_tracker(meta))
+    assert events == [
+        SessionStarted(),
+        SlotSet("channel", "sms"),
+        SlotSet("campaign", "hb01"),
+        SlotSet("requested_topic", "poverty_fund"),
+        ActionExecuted("action_listen"),
+    ]
+    assert messages == [text_message(ASK_REGION, region_buttons())]
+
+
+def test_metadata_slots_follow_every_turn() -> None:
+    latest = message("你好", "greet", metadata={"channel": "web", "cadre_id": 3})
+    events, messages = run(ValidateSlotMappings(), tracker(latest, {"channel": "web"}))
+    assert events == [SlotSet("cadre_id", "3")]
+    assert messages == []

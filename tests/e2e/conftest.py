@@ -1,0 +1,141 @@
+"""The real stack for end-to-end tests: action server, Rasa (the trained model) and gateway,
+on their own loopback ports, with a fresh database of demo residents, a demo cadre, a demo
+campaign, a fake WeChat API, and a fault-injecting proxy between the gateway and Rasa.
+
+Needs the trained model (make rasa-train; `make test` trains first). Without it these tests
+fail with that message rather than skip: a skipped end-to-end suite would pass unnoticed.
+"""
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from healthaid.stack import ROOT, Service, StackConfig, running_stack
+from registry import cadres
+from registry.db import get_engine, make_sessionmaker, upgrade
+from registry.importer import import_file
+from registry.people_models import Campaign
+from settlement.identifiers import Region
+from tests.gateway.fake_wechat import FakeWeChat
+from tests.support.delay_proxy import DelayProxy
+
+MODEL = ROOT / "models" / "healthaid.tar.gz"
+PORTS = {"gateway": 18000, "rasa": 15005, "action": 15055, "proxy": 15006, "wechat": 18081}
+TWILIO_TOKEN = "e2e-twilio-auth-token"
+WECHAT = {"token": "e2etoken", "app_id": "wxe2e0000000000001", "secret": "e2e-app-secret"}
+CADRE_PASSWORD = "e2e-cadre-password"
+
+
+@dataclass
+class Stack:
+    gateway: str
+    rasa: str
+    proxy: DelayProxy
+    wechat: FakeWeChat
+    database_url: str
+    services: list[Service]
+
+
+def _seed(database_url: str) -> None:
+    upgrade(database_url)
+    with make_sessionmaker(get_engine(database_url))() as session:
+        result = import_file(session, ROOT / "demo" / "residents.csv")
+        assert not result.rejected
+        cadres.create(
+            session,
+            username="cadre_jinshan",
+            display_name="金山镇干部",
+            password=CADRE_PASSWORD,
+            region=Region.GUYANG,
+            villages=["金山镇东河村"],
+        )
+        cadres.create(
+            session,
+            username="admin",
+            display_name="管理员",
+            password=CADRE_PASSWORD,
+            region=Region.GUYANG,
+            villages=[],
+            role="admin",
+        )
+        session.add(
+            Campaign(
+                code="gy-treat-first",
+                name="固阳先诊疗后付费宣传",
+                topic="treat_first",
+                region=Region.GUYANG,
+                wechat_scene="gy-treat-first",
+                sms_keyword="先诊疗",
+            )
+        )
+        session.commit()
+
+
+class _Server:
+    def __init__(self, app: object, port: int) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "_Server":
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make rasa-train` first", pytrace=False)
+    work = tmp_path_factory.mktemp("e2e")
+    database_url = f"sqlite:///{work / 'e2e.db'}"
+    _seed(database_url)
+    wechat = FakeWeChat(WECHAT["app_id"], WECHAT["secret"], clock=time.time)
+    config = StackConfig(
+        gateway_port=PORTS["gateway"],
+        rasa_port=PORTS["rasa"],
+        action_port=PORTS["action"],
+        log_dir=work / "log",
+        env={
+            "HEALTHAID_ENV": "development",
+            "HEALTHAID_DATABASE_URL": database_url,
+            "HEALTHAID_SECRET_KEY": "e2e-secret-key-" + "x" * 40,
+            "HEALTHAID_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS['gateway']}",
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "WECHAT_TOKEN": WECHAT["token"],
+            "WECHAT_APP_ID": WECHAT["app_id"],
+            "WECHAT_APP_SECRET": WECHAT["secret"],
+            "WECHAT_API_BASE_URL": f"http://127.0.0.1:{PORTS['wechat']}",
+            "RASA_URL": f"http://127.0.0.1:{PORTS['proxy']}",
+        },
+    )
+    with (
+        _Server(wechat.app(), PORTS["wechat"]),
+        DelayProxy(config.rasa_url, PORTS["proxy"]) as proxy,
+        running_stack(config, timeout=300) as services,
+    ):
+        yield Stack(config.gateway_url, config.rasa_url, proxy, wechat, database_url, services)
+
+
+@pytest.fixture
+def healthy(stack: Stack) -> Iterator[Stack]:
+    """The stack with no injected fault, restored after the test."""
+    stack.proxy.faults.delay_seconds = 0
+    stack.proxy.faults.down = False
+    yield stack
+    stack.proxy.faults.delay_seconds = 0
+    stack.proxy.faults.down = False
+
+
+def log_files(stack: Stack) -> list[Path]:
+    return sorted(Path(stack.database_url.removeprefix("sqlite:///")).parent.glob("log/*.log"))
