@@ -1,14 +1,14 @@
 """action_session_start and the per-turn metadata slots (action_validate_slot_mappings).
 
 The gateway sends {channel, campaign, topic, region, sender_token, cadre_id} as metadata. At
-session start they become slots, and a campaign with a topic is answered at once (a resident who
-scanned the 先诊疗后付费 poster gets that answer before typing anything). Every later turn the
-custom slot mappings keep the four metadata slots current.
+session start they become slots. A campaign's topic is not answered here: the gateway opens a
+campaign conversation with the topic's intent (`/ask_<topic>`), which action_answer_topic
+answers, so answering here too would say it twice. Every later turn the custom slot mappings
+keep the four metadata slots current.
 """
 
 from typing import Any
 
-from actions.answers import Topic
 from actions.context import METADATA_SLOTS, metadata
 from actions.sdk import (
     Action,
@@ -21,7 +21,6 @@ from actions.sdk import (
     Tracker,
     ValidationAction,
 )
-from actions.topics import topic_reply
 from actions.vocabulary import to_region
 
 # Kept from the previous session: facts about the resident, not about one conversation.
@@ -37,16 +36,6 @@ def metadata_slots(meta: dict[str, Any]) -> dict[str, Any]:
         if value is not None and value != "":
             values[name] = str(value)
     return values
-
-
-def campaign_topic(meta: dict[str, Any]) -> Topic | None:
-    topic = meta.get("topic")
-    if not meta.get("campaign") or not isinstance(topic, str):
-        return None
-    try:
-        return Topic(topic)
-    except ValueError:
-        return None
 
 
 class ActionSessionStart(Action):
@@ -66,12 +55,6 @@ class ActionSessionStart(Action):
         region = to_region(meta.get("region")) or to_region(tracker.get_slot("region"))
         if region is not None and tracker.get_slot("region") != region.value:
             events.append(SlotSet("region", region.value))
-        topic = campaign_topic(meta)
-        if topic is not None:
-            reply = topic_reply(topic, region, already_asked=False)
-            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
-            if reply.requested_topic:
-                events.append(SlotSet("requested_topic", reply.requested_topic))
         events.append(ActionExecuted("action_listen"))
         return events
 

@@ -1,24 +1,31 @@
-"""`healthaid residents …` and `healthaid db …`.
+"""`healthaid residents …`, `healthaid db …`, `healthaid cadres add` and `healthaid campaigns add`.
 
 healthaid/cli.py calls register() on its subparsers; every command sets `handler`, which takes the
 parsed arguments and returns the exit code. The database is $HEALTHAID_DATABASE_URL.
 """
 
 import argparse
+import getpass
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import db, idnumber
+from registry import cadres, campaigns, db, idnumber
 from registry.importer import ImportResult, import_file
 from registry.models import audit
+from registry.people_models import Cadre
 from registry.residents import find_by_id_number, masked_card
+from settlement.identifiers import Region
 
 ACTOR = "cli"
 EXIT_OK, EXIT_REJECTED, EXIT_NOT_FOUND = 0, 1, 2
+# Read instead of a --password option, which would land in the shell history and in `ps`.
+PASSWORD_VARIABLE = "HEALTHAID_CADRE_PASSWORD"
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -44,6 +51,35 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     db_commands = database.add_subparsers(dest="db_command", required=True)
     upgrading = db_commands.add_parser("upgrade", help="迁移数据库到最新版本")
     upgrading.set_defaults(handler=upgrade_command)
+    _register_people(subparsers)
+
+
+def _register_people(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    regions = [region.value for region in Region]
+    cadre_parser = subparsers.add_parser("cadres", help="村干部和管理员账号")
+    cadre_commands = cadre_parser.add_subparsers(dest="cadres_command", required=True)
+    adding = cadre_commands.add_parser(
+        "add", help=f"新增账号（密码取自 ${PASSWORD_VARIABLE}，否则提示输入）"
+    )
+    adding.add_argument("username", metavar="USERNAME")
+    adding.add_argument("--name", required=True, help="显示的姓名")
+    adding.add_argument("--region", required=True, choices=regions)
+    adding.add_argument("--village", action="append", default=[], help="可查询的村（可重复）")
+    adding.add_argument("--admin", action="store_true", help="管理员（可看活动统计）")
+    adding.set_defaults(handler=add_cadre_command)
+
+    campaign_parser = subparsers.add_parser("campaigns", help="宣传活动")
+    campaign_commands = campaign_parser.add_subparsers(dest="campaigns_command", required=True)
+    creating = campaign_commands.add_parser(
+        "add", help="新增活动：链接 /c/CODE、二维码场景、短信关键词"
+    )
+    creating.add_argument("code", metavar="CODE")
+    creating.add_argument("--name", required=True)
+    creating.add_argument("--topic", required=True, help="政策话题，如 treat_first")
+    creating.add_argument("--region", required=True, choices=regions)
+    creating.add_argument("--wechat-scene", default=None)
+    creating.add_argument("--sms-keyword", default=None)
+    creating.set_defaults(handler=add_campaign_command)
 
 
 @contextmanager
@@ -111,3 +147,84 @@ def upgrade_command(_args: argparse.Namespace) -> int:
     db.upgrade(url)
     print(f"数据库已迁移到最新版本：{db.render_url(url)}")
     return EXIT_OK
+
+
+def _password() -> str | None:
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass("密码：")
+    if getpass.getpass("再输入一次：") != first:
+        print("两次输入的密码不一致", file=sys.stderr)
+        return None
+    return first
+
+
+def add_cadre_command(args: argparse.Namespace) -> int:
+    password = _password()
+    if not password:
+        print(f"没有密码：请设置 ${PASSWORD_VARIABLE} 或在终端中输入", file=sys.stderr)
+        return EXIT_REJECTED
+    if not args.admin and not args.village:
+        print("村干部至少要有一个 --village", file=sys.stderr)
+        return EXIT_REJECTED
+    with _session() as session:
+        taken = select(Cadre.id).where(Cadre.username == args.username)
+        if session.scalar(taken) is not None:
+            print(f"账号已存在：{args.username}", file=sys.stderr)
+            return EXIT_REJECTED
+        try:
+            cadre = cadres.create(
+                session,
+                username=args.username,
+                display_name=args.name,
+                password=password,
+                region=Region(args.region),
+                villages=args.village,
+                role="admin" if args.admin else "cadre",
+            )
+        except ValueError as error:
+            print(str(error), file=sys.stderr)
+            return EXIT_REJECTED
+        session.flush()
+        audit(session, ACTOR, "cadres.add", detail=f"{cadre.username} ({cadre.role})")
+    print(f"已新增{'管理员' if args.admin else '村干部'}：{args.username}（{args.name}）")
+    return EXIT_OK
+
+
+def add_campaign_command(args: argparse.Namespace) -> int:
+    with _session() as session:
+        if campaigns.by_code(session, args.code) is not None:
+            print(f"活动代码已存在：{args.code}", file=sys.stderr)
+            return EXIT_REJECTED
+        clash = _campaign_clash(session, args.wechat_scene, args.sms_keyword)
+        if clash:
+            print(clash, file=sys.stderr)
+            return EXIT_REJECTED
+        try:
+            campaign = campaigns.create(
+                session,
+                code=args.code,
+                name=args.name,
+                topic=args.topic,
+                region=Region(args.region),
+                wechat_scene=args.wechat_scene,
+                sms_keyword=args.sms_keyword,
+            )
+        except ValueError as error:
+            print(str(error), file=sys.stderr)
+            return EXIT_REJECTED
+        audit(session, ACTOR, "campaigns.add", detail=campaign.code)
+    print(f"已新增活动：{args.code}（{args.name}），链接 /c/{args.code}")
+    return EXIT_OK
+
+
+def _campaign_clash(session: Session, scene: str | None, keyword: str | None) -> str | None:
+    """Why the scene or keyword cannot be used (another campaign has it), else None."""
+    if scene and (other := campaigns.by_scene(session, scene)) is not None:
+        return f"二维码场景 {scene} 已属于活动 {other.code}"
+    if keyword and (other := campaigns.by_keyword(session, keyword)) is not None:
+        return f"短信关键词 {keyword} 已属于活动 {other.code}"
+    return None

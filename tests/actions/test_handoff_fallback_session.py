@@ -2,12 +2,10 @@
 
 from collections.abc import Mapping
 
-from actions.context import region_buttons
 from actions.fallback import POLITE_FALLBACK, ActionFallbackSearch
 from actions.handoff import ActionHandoff
 from actions.sdk import ActionExecuted, SessionStarted, SlotSet, Tracker
 from actions.session import ActionSessionStart, ValidateSlotMappings
-from actions.topics import ASK_REGION
 from settlement.identifiers import Region
 from tests.actions.fakes import FakeRegistry
 from tests.actions.helpers import SENDER, message, run, text_message, tracker
@@ -63,7 +61,8 @@ def _session_tracker(meta: Mapping[str, object]) -> Tracker:
     return state
 
 
-def test_session_start_copies_metadata_and_answers_the_campaign_topic() -> None:
+def test_session_start_copies_metadata_without_answering_the_campaign_topic() -> None:
+    # The gateway opens a campaign conversation with /ask_<topic>; answering here would repeat it.
     meta = {
         "channel": "wechat",
         "campaign": "gy2024",
@@ -81,25 +80,7 @@ def test_session_start_copies_metadata_and_answers_the_campaign_topic() -> None:
         SlotSet("region", "guyang"),
         ActionExecuted("action_listen"),
     ]
-    assert messages == [
-        text_message(
-            "固阳县贫困人口在全县14所定点医疗机构看病实行“先诊疗、后结算”，入院不用交住院押金，"
-            "出院时只付个人5%的自费部分。（《固阳县贫困人口医疗救助实施方案》五（四）3）"
-        )
-    ]
-
-
-def test_session_start_campaign_topic_without_region_asks_for_it() -> None:
-    meta = {"channel": "sms", "campaign": "hb01", "topic": "poverty_fund"}
-    events, messages = run(ActionSessionStart(), _session_tracker(meta))
-    assert events == [
-        SessionStarted(),
-        SlotSet("channel", "sms"),
-        SlotSet("campaign", "hb01"),
-        SlotSet("requested_topic", "poverty_fund"),
-        ActionExecuted("action_listen"),
-    ]
-    assert messages == [text_message(ASK_REGION, region_buttons())]
+    assert messages == []
 
 
 def test_metadata_slots_follow_every_turn() -> None:

@@ -16,13 +16,9 @@ import pytest
 import uvicorn
 
 from healthaid.stack import ROOT, Service, StackConfig, running_stack
-from registry import cadres
-from registry.db import get_engine, make_sessionmaker, upgrade
-from registry.importer import import_file
-from registry.people_models import Campaign
-from settlement.identifiers import Region
 from tests.gateway.fake_wechat import FakeWeChat
 from tests.support.delay_proxy import DelayProxy
+from tests.support.seed import seed
 
 MODEL = ROOT / "models" / "healthaid.tar.gz"
 PORTS = {"gateway": 18000, "rasa": 15005, "action": 15055, "proxy": 15006, "wechat": 18081}
@@ -39,41 +35,6 @@ class Stack:
     wechat: FakeWeChat
     database_url: str
     services: list[Service]
-
-
-def _seed(database_url: str) -> None:
-    upgrade(database_url)
-    with make_sessionmaker(get_engine(database_url))() as session:
-        result = import_file(session, ROOT / "demo" / "residents.csv")
-        assert not result.rejected
-        cadres.create(
-            session,
-            username="cadre_jinshan",
-            display_name="金山镇干部",
-            password=CADRE_PASSWORD,
-            region=Region.GUYANG,
-            villages=["金山镇东河村"],
-        )
-        cadres.create(
-            session,
-            username="admin",
-            display_name="管理员",
-            password=CADRE_PASSWORD,
-            region=Region.GUYANG,
-            villages=[],
-            role="admin",
-        )
-        session.add(
-            Campaign(
-                code="gy-treat-first",
-                name="固阳先诊疗后付费宣传",
-                topic="treat_first",
-                region=Region.GUYANG,
-                wechat_scene="gy-treat-first",
-                sms_keyword="先诊疗",
-            )
-        )
-        session.commit()
 
 
 class _Server:
@@ -99,7 +60,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail(f"no trained model at {MODEL}: run `make rasa-train` first", pytrace=False)
     work = tmp_path_factory.mktemp("e2e")
     database_url = f"sqlite:///{work / 'e2e.db'}"
-    _seed(database_url)
+    seed(database_url, CADRE_PASSWORD)
     wechat = FakeWeChat(WECHAT["app_id"], WECHAT["secret"], clock=time.time)
     config = StackConfig(
         gateway_port=PORTS["gateway"],

@@ -1,0 +1,169 @@
+"""The app factory: `uvicorn gateway.app:create_app --factory`.
+
+Everything is built here, when called, from `settings` (default: `get_settings()`): the
+database engine, the Rasa client, the WeChat client, limits, metrics. Tests pass their own
+settings, a Rasa client on a fake transport, a WeChat client on the fake WeChat API, a clock.
+"""
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway import logs
+from gateway.channels.twilio.router import router as twilio_router
+from gateway.channels.wechat.api import WeChatAPI
+from gateway.channels.wechat.router import router as wechat_router
+from gateway.channels.wechat.security import WeChatCrypto
+from gateway.deps import LoginRequired
+from gateway.memory import SenderMemory
+from gateway.metrics import Metrics
+from gateway.pipeline import Pipeline
+from gateway.rasa_client import RasaClient
+from gateway.ratelimit import FailureWindow, TokenBucket
+from gateway.routes import admin, campaigns, chat, estimate, health, login
+from gateway.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, get_settings
+from gateway.state import HERE, LOGIN_WINDOW_SECONDS, GatewayState, templates
+from gateway.turns import Limits
+from registry.db import get_engine, make_sessionmaker
+
+MINUTE = 60.0
+
+
+def _crypto(settings: Settings) -> WeChatCrypto | None:
+    if not settings.wechat_safe_mode:
+        return None
+    try:
+        return WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
+    except Exception as error:  # wechatpy raises binascii/ValueError variants for a bad key
+        raise SettingsError(f"WECHAT_AES_KEY is not a valid EncodingAESKey: {error}") from None
+
+
+def _state(
+    settings: Settings,
+    rasa: RasaClient | None,
+    wechat_api: WeChatAPI | None,
+    clock: Callable[[], float],
+    probe_transport: httpx.AsyncBaseTransport | None,
+) -> GatewayState:
+    engine = get_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    metrics = Metrics()
+    if wechat_api is None and settings.wechat_app_id and settings.wechat_app_secret:
+        wechat_api = WeChatAPI(
+            settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base_url
+        )
+    pipeline = Pipeline(
+        sessions=sessions,
+        rasa=rasa or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
+        secret=settings.secret_key.encode("utf-8"),
+        memory=SenderMemory(clock),
+        limits=Limits(
+            TokenBucket(settings.rate_limit_per_sender, MINUTE, clock),
+            TokenBucket(settings.rate_limit_global, MINUTE, clock),
+        ),
+        metrics=metrics,
+    )
+    return GatewayState(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        pipeline=pipeline,
+        metrics=metrics,
+        clock=clock,
+        templates=templates(),
+        probes=httpx.AsyncClient(base_url=settings.action_server_url, transport=probe_transport),
+        wechat_api=wechat_api,
+        wechat_crypto=_crypto(settings),
+        login_failures_by_ip=FailureWindow(settings.login_attempts, LOGIN_WINDOW_SECONDS, clock),
+        login_failures_by_user=FailureWindow(settings.login_attempts, LOGIN_WINDOW_SECONDS, clock),
+    )
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _handlers(app: FastAPI, state: GatewayState) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, error: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(error.next_path)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 403 and _wants_html(request):
+            return state.templates.TemplateResponse(
+                request, "forbidden.html", {"message": error.detail, "cadre": None}, 403
+            )
+        if error.status_code == 404 and _wants_html(request):
+            return state.templates.TemplateResponse(request, "not_found.html", {"cadre": None}, 404)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        # One entry per field, named as the client wrote it ("total", "paid_this_year.…").
+        detail: list[dict[str, Any]] = []
+        for problem in error.errors():
+            location = [str(part) for part in problem.get("loc", ()) if part != "body"]
+            detail.append(
+                {"field": ".".join(location) or "body", "msg": problem.get("msg", "无效的输入")}
+            )
+        return JSONResponse({"detail": detail}, status_code=422)
+
+
+def create_app(
+    settings: Settings | None = None,
+    rasa: RasaClient | None = None,
+    wechat_api: WeChatAPI | None = None,
+    clock: Callable[[], float] | None = None,
+    *,
+    probe_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    logs.configure()
+    if settings.secret_key == DEVELOPMENT_SECRET_KEY:
+        logs.get_logger().warning("development_secret_key: set HEALTHAID_SECRET_KEY")
+    state = _state(settings, rasa, wechat_api, clock or time.time, probe_transport)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Deliver WeChat answers still under way before the process goes.
+        await state.pipeline.drain(timeout=settings.wechat_async_timeout_seconds)
+        await state.pipeline.rasa.aclose()
+        await state.probes.aclose()
+        if state.wechat_api is not None:
+            await state.wechat_api.aclose()
+        state.engine.dispose()
+
+    app = FastAPI(
+        title="healthaid gateway",
+        description="健康帮扶政策助手：短信、微信公众号、网页咨询与费用估算接口",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.gateway = state
+    _handlers(app, state)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for router in (
+        health.router,
+        twilio_router,
+        wechat_router,
+        chat.router,
+        login.router,
+        campaigns.router,
+        admin.router,
+        estimate.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,47 @@
+"""POST /sms/twilio: Twilio's inbound SMS webhook, answered with TwiML."""
+
+from collections.abc import Mapping
+from typing import cast
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from gateway.channels.twilio.webhook import SIGNATURE_HEADER, parse, public_url, twiml, verify
+from gateway.deps import StateDep
+from gateway.formatting import sms_first_page
+from gateway.messages import MalformedPayload
+from gateway.replies import UNSUPPORTED
+from gateway.turns import Turn
+
+router = APIRouter(tags=["sms"])
+TWIML = "application/xml"
+
+
+@router.post("/sms/twilio", include_in_schema=False)
+async def twilio_sms(request: Request, state: StateDep) -> Response:
+    settings = state.settings
+    form = await request.form()
+    url = public_url(
+        settings.public_base_url, request.url.path, request.url.query, str(request.url)
+    )
+    # Verified before anything else is read: a forged post must cost nothing and store nothing.
+    # The whole form, repeated keys included (the validator reads them with getlist).
+    params = cast("Mapping[str, str]", form)
+    if not verify(url, params, request.headers.get(SIGNATURE_HEADER), settings.twilio_auth_token):
+        return PlainTextResponse("invalid signature", status_code=403)
+    fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    try:
+        inbound = parse(fields)
+    except MalformedPayload as error:
+        return PlainTextResponse(str(error), status_code=400)
+    if inbound.kind == "unsupported":
+        return Response(twiml([UNSUPPORTED]), media_type=TWIML)
+    pipeline = state.pipeline
+    turn = Turn("sms", inbound.sender, inbound.text, provider_id=inbound.provider_message_id)
+    prepared, answer = await pipeline.handle(turn, settings.rasa_timeout_seconds)
+    if answer is not None:
+        text = sms_first_page(answer.replies, pipeline.memory, prepared.sender_key)
+        return Response(twiml([text]), media_type=TWIML)
+    if prepared.decision == "reply":
+        return Response(twiml([prepared.reply]), media_type=TWIML)
+    return Response(twiml([]), media_type=TWIML)  # duplicate or opted out: send nothing

@@ -1,0 +1,39 @@
+"""Prometheus metrics, in a registry per app so several apps (tests) never collide."""
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.requests = Counter(
+            "healthaid_requests",
+            "Inbound messages per channel",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.replies = Counter(
+            "healthaid_replies", "Replies sent per channel", ["channel"], registry=self.registry
+        )
+        self.failures = Counter(
+            "healthaid_failures",
+            "Messages that could not be answered, by reason",
+            ["channel", "reason"],
+            registry=self.registry,
+        )
+        self.rasa_latency = Histogram(
+            "healthaid_rasa_latency_seconds",
+            "Time Rasa took to answer",
+            registry=self.registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+        )
+        self.wechat_async = Counter(
+            "healthaid_wechat_async_deliveries",
+            "WeChat answers sent through the customer-service API, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )

@@ -1,0 +1,170 @@
+"""The inbound pipeline every channel shares.
+
+normalise (by the channel adapter) → length check → [in one transaction: dedupe → opt-out →
+rate limit → campaign → redact ID numbers → conversation and message log → sender token]
+→ Rasa, with its own deadline → message status → the channel formats the replies.
+
+Whatever fails (Rasa down or slow, the action server down, the database locked), the resident
+gets a polite answer and the message stays recorded when the database allowed it.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from gateway import replies
+from gateway.logs import get_logger, short
+from gateway.memory import SenderMemory
+from gateway.metrics import Metrics
+from gateway.rasa_client import RasaClient, RasaError, RasaTimeout, Reply
+from gateway.text import MAX_MESSAGE_CHARS, sender_key
+from gateway.turns import Limits, Prepared, Turn, prepare
+from registry import traffic
+from registry.idnumber import mask_in_text
+
+# Intents after which the assistant had nothing to say about the question (admin page).
+UNANSWERED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+
+
+@dataclass
+class Answer:
+    replies: list[Reply]
+    status: str  # answered | failed | local (the gateway answered itself)
+
+
+@dataclass
+class Pipeline:
+    sessions: sessionmaker[Session]
+    rasa: RasaClient
+    secret: bytes
+    memory: SenderMemory
+    limits: Limits
+    metrics: Metrics
+    record_topics: bool = True
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def key(self, raw_sender: str) -> str:
+        return sender_key(raw_sender, self.secret)
+
+    async def prepare(self, turn: Turn) -> Prepared:
+        log = get_logger()
+        key = self.key(turn.sender)
+        self.metrics.requests.labels(turn.channel).inc()
+        if len(turn.text) > MAX_MESSAGE_CHARS:
+            return Prepared("reply", key, reply=replies.TOO_LONG)
+        try:
+            prepared = await run_in_threadpool(self._prepare, turn, key)
+        except SQLAlchemyError as error:
+            # "database is locked", a lost PostgreSQL connection: answer, never crash.
+            self.metrics.failures.labels(turn.channel, "database").inc()
+            log.warning(
+                "database_error",
+                extra={
+                    "channel": turn.channel,
+                    "sender": short(key),
+                    "error": type(error).__name__,
+                },
+            )
+            return Prepared("reply", key, reply=replies.BUSY)
+        log.info(
+            "inbound",
+            extra={"channel": turn.channel, "sender": short(key), "decision": prepared.decision},
+        )
+        return prepared
+
+    def _prepare(self, turn: Turn, key: str) -> Prepared:
+        with self.sessions.begin() as session:
+            return prepare(session, turn, key, memory=self.memory, limits=self.limits)
+
+    async def ask(self, prepared: Prepared, channel: str, timeout: float) -> Answer:
+        """Rasa's answer to a prepared message; never raises for Rasa's or the database's
+        faults (they become 「系统繁忙」 and status failed)."""
+        log = get_logger()
+        started = time.perf_counter()
+        try:
+            answer = await self.rasa.send(
+                prepared.sender_key, prepared.text, channel, prepared.metadata, timeout=timeout
+            )
+        except RasaError as error:
+            reason = "rasa_timeout" if isinstance(error, RasaTimeout) else "rasa_unavailable"
+            answer, status = [], reason
+        else:
+            self.metrics.rasa_latency.observe(time.perf_counter() - started)
+            # No message at all: the action server failed (Rasa swallows that) — say so.
+            status = "answered" if answer else "empty_answer"
+        if status != "answered":
+            self.metrics.failures.labels(channel, status).inc()
+            log.warning("rasa_failed", extra={"channel": channel, "reason": status})
+            answer = [Reply(replies.BUSY)]
+        # Actions mask ID numbers already; this is the last line of defence for a reply.
+        answer = [Reply(mask_in_text(r.text), r.buttons) for r in answer]
+        stored = "answered" if status == "answered" else "failed"
+        await self._record(prepared, stored)
+        self.metrics.replies.labels(channel).inc()
+        log.info(
+            "answered",
+            extra={
+                "channel": channel,
+                "sender": short(prepared.sender_key),
+                "status": stored,
+                "seconds": round(time.perf_counter() - started, 3),
+            },
+        )
+        return Answer(answer, stored)
+
+    async def _record(self, prepared: Prepared, status: str) -> None:
+        if prepared.message_id is None:
+            return
+        message_id = prepared.message_id
+        try:
+            await run_in_threadpool(self._set_status, message_id, status, prepared.topic)
+        except SQLAlchemyError as error:
+            get_logger().warning("database_error", extra={"error": type(error).__name__})
+        if status == "answered" and self.record_topics and prepared.topic is None:
+            self.spawn(self._record_topic(prepared.sender_key, message_id))
+
+    def _set_status(self, message_id: int, status: str, topic: str | None) -> None:
+        with self.sessions.begin() as session:
+            traffic.set_status(session, message_id, status, topic=topic)
+
+    async def _record_topic(self, key: str, message_id: int) -> None:
+        """After the reply: ask Rasa's tracker which intent it recognised (the REST channel
+        does not say), for the admin page's topics and unanswered questions."""
+        intent = await self.rasa.latest_intent(key)
+        if intent is None:
+            return
+        topic = intent.removeprefix("ask_")
+        status = "unanswered" if intent in UNANSWERED_INTENTS else "answered"
+        with contextlib.suppress(SQLAlchemyError):  # statistics only; the answer went out
+            await run_in_threadpool(self._set_status, message_id, status, topic)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """A background task kept alive (asyncio holds tasks weakly) and logged if it fails."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            get_logger().error("background_task_failed", exc_info=error)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Let background work (WeChat deliveries) finish, e.g. at shutdown or in tests."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def handle(self, turn: Turn, timeout: float) -> tuple[Prepared, Answer | None]:
+        """prepare + ask, for channels that answer in the same request (SMS, widget)."""
+        prepared = await self.prepare(turn)
+        if prepared.decision != "ask":
+            return prepared, None
+        return prepared, await self.ask(prepared, turn.channel, timeout)

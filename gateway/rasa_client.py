@@ -1,0 +1,144 @@
+"""Talking to the Rasa server's REST channel (docs/conversation.md), with our own deadline.
+
+Rasa waits up to 300 s for the action server; a resident on SMS will not, and WeChat drops the
+connection after 5 s. Every call here therefore carries a deadline of its own.
+
+Exceptions::
+
+    RasaError              Rasa did not give a usable answer
+    ├── RasaUnavailable    connection refused, HTTP error, or a body that is not Rasa's
+    └── RasaTimeout        no answer within the deadline
+"""
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+class RasaError(Exception):
+    """Rasa did not give a usable answer."""
+
+
+class RasaUnavailable(RasaError):
+    """Rasa refused the connection, answered an HTTP error, or an unreadable body."""
+
+
+class RasaTimeout(RasaError):
+    """Rasa did not answer within the deadline."""
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+
+
+def _replies(payload: Any) -> list[Reply]:
+    if not isinstance(payload, list):
+        raise RasaUnavailable("Rasa's answer is not a list of messages")
+    replies = []
+    for item in payload:
+        if not isinstance(item, dict):
+            raise RasaUnavailable("Rasa's answer holds a non-object message")
+        buttons = [
+            Button(str(b.get("title", "")), str(b.get("payload", "")))
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and b.get("title")
+        ]
+        text = item.get("text")
+        # Image or custom messages carry no text; SMS and WeChat can only show text.
+        if (isinstance(text, str) and text) or buttons:
+            replies.append(Reply(text if isinstance(text, str) else "", buttons))
+    return replies
+
+
+class RasaClient:
+    """One connection pool to Rasa; `transport` lets tests answer without a server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 8.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self._client = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def send(
+        self,
+        sender_key: str,
+        text: str,
+        channel: str,
+        metadata: dict[str, Any],
+        *,
+        timeout: float | None = None,
+    ) -> list[Reply]:
+        """Rasa's replies to `text` from `sender_key`; RasaTimeout after `timeout` seconds."""
+        body = {"sender": sender_key, "message": text, "input_channel": channel}
+        body["metadata"] = metadata  # type: ignore[assignment]
+        deadline = self.timeout if timeout is None else timeout
+        try:
+            # wait_for bounds the whole exchange; httpx's timeout alone bounds each read, and
+            # a server trickling bytes could otherwise hold the request for ever.
+            response = await asyncio.wait_for(
+                self._client.post(WEBHOOK, json=body, timeout=deadline), deadline
+            )
+        except (TimeoutError, httpx.TimeoutException):
+            raise RasaTimeout(f"Rasa gave no answer within {deadline:g} s") from None
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"Rasa is unreachable: {type(error).__name__}") from None
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        try:
+            payload = json.loads(response.content)
+        except ValueError:
+            raise RasaUnavailable("Rasa's answer is not JSON") from None
+        return _replies(payload)
+
+    async def latest_intent(self, sender_key: str, *, timeout: float = 5.0) -> str | None:
+        """The intent Rasa recognised in the sender's latest message (for the admin's topic
+        counts), or None when the tracker cannot be read."""
+        try:
+            response = await self._client.get(
+                f"/conversations/{sender_key}/tracker",
+                params={"include_events": "NONE"},
+                timeout=timeout,
+            )
+            tracker = response.json() if response.status_code == 200 else {}
+        except (httpx.HTTPError, ValueError):
+            return None
+        intent = (tracker.get("latest_message") or {}).get("intent") or {}
+        name = intent.get("name") if isinstance(intent, dict) else None
+        return name if isinstance(name, str) and name else None
+
+    async def ready(self, *, timeout: float = 2.0) -> bool:
+        """Rasa answers `GET /` with "Hello from Rasa" once its model is loaded."""
+        try:
+            response = await self._client.get("/", timeout=timeout)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200

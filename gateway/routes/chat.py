@@ -1,0 +1,118 @@
+"""The cadres' chat widget: GET /chat (the page) and POST /api/chat (one message, JSON).
+
+Anonymous visitors may ask policy questions and anonymous estimates. Only a signed-in cadre's
+messages carry `cadre_id`, which the action server requires for personal lookups.
+"""
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from gateway import replies
+from gateway.auth import csrf_ok, save_session, sender_id, set_sender_cookie
+from gateway.deps import CadreDep, StateDep, WebSessionDep
+from gateway.formatting import web_replies
+from gateway.state import GatewayState
+from gateway.text import MAX_MESSAGE_CHARS, normalize_text
+from gateway.turns import Turn
+
+router = APIRouter(tags=["widget"])
+# Longer input is answered with TOO_LONG without normalising all of it (normalisation is
+# linear, but there is no reason to convert megabytes).
+RAW_LIMIT = 4 * MAX_MESSAGE_CHARS
+
+
+class ChatIn(BaseModel):
+    message: str = Field("", max_length=20_000)
+    campaign: str | None = Field(None, max_length=40)
+    start: bool = False  # the widget opened from a campaign link asks its topic once
+
+
+class ChatButton(BaseModel):
+    title: str
+    payload: str
+
+
+class ChatReply(BaseModel):
+    text: str
+    buttons: list[ChatButton]
+
+
+class ChatOut(BaseModel):
+    replies: list[ChatReply]
+
+
+def render_widget(
+    request: Request,
+    state: StateDep,
+    web: WebSessionDep,
+    cadre: CadreDep,
+    campaign: dict[str, str | None] | None = None,
+) -> HTMLResponse:
+    page = state.templates.TemplateResponse(
+        request,
+        "chat.html",
+        {"cadre": cadre, "csrf": web.csrf, "campaign": campaign},
+    )
+    sid, new = sender_id(request)
+    if new:
+        set_sender_cookie(page, sid, state.settings)
+    if web.changed:
+        save_session(page, web, state.settings)
+    return page
+
+
+@router.get("/chat", response_class=HTMLResponse)
+async def chat_page(
+    request: Request, state: StateDep, web: WebSessionDep, cadre: CadreDep
+) -> HTMLResponse:
+    return render_widget(request, state, web, cadre)
+
+
+async def chat_csrf(request: Request, web: WebSessionDep) -> None:
+    """Signed-in sessions must send the CSRF token: their messages act with the cadre's
+    rights (lookups), so another site must not be able to post them."""
+    if web.cadre_id is not None and not csrf_ok(web, request.headers.get("X-CSRF-Token")):
+        raise HTTPException(status_code=403, detail="页面已过期，请刷新后重试（CSRF）")
+
+
+@router.post("/api/chat", response_model=ChatOut, dependencies=[Depends(chat_csrf)])
+async def chat_message(
+    body: ChatIn, request: Request, state: StateDep, cadre: CadreDep
+) -> JSONResponse:
+    sid, new = sender_id(request)
+    pipeline = state.pipeline
+    key = pipeline.key(f"web:{sid}")
+    out: list[dict[str, object]]
+    if len(body.message) > RAW_LIMIT:
+        out = [{"text": replies.TOO_LONG, "buttons": []}]
+    else:
+        text = normalize_text(body.message)
+        if not text and not body.start:
+            out = [{"text": replies.EMPTY_WEB, "buttons": []}]
+        else:
+            out = await _converse(
+                state,
+                Turn(
+                    "web",
+                    f"web:{sid}",
+                    text,
+                    campaign_code=body.campaign,
+                    start=body.start and not text,
+                    cadre_id=cadre.id if cadre else None,
+                    cadre_region=cadre.region if cadre else None,
+                ),
+                key,
+            )
+    response = JSONResponse({"replies": out})
+    if new:
+        set_sender_cookie(response, sid, state.settings)
+    return response
+
+
+async def _converse(state: GatewayState, turn: Turn, key: str) -> list[dict[str, object]]:
+    pipeline = state.pipeline
+    prepared, answer = await pipeline.handle(turn, state.settings.rasa_timeout_seconds)
+    if answer is not None:
+        return web_replies(answer.replies, pipeline.memory, key)
+    return [{"text": prepared.reply or replies.BUSY, "buttons": []}]

@@ -1,0 +1,40 @@
+"""Everything the app holds for its lifetime, built once by `create_app` (never at import)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.channels.wechat.api import WeChatAPI
+from gateway.channels.wechat.security import WeChatCrypto
+from gateway.metrics import Metrics
+from gateway.pipeline import Pipeline
+from gateway.ratelimit import FailureWindow
+from gateway.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+@dataclass
+class GatewayState:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    pipeline: Pipeline
+    metrics: Metrics
+    clock: Callable[[], float]
+    templates: Jinja2Templates
+    probes: httpx.AsyncClient  # readiness checks of the action server
+    wechat_api: WeChatAPI | None
+    wechat_crypto: WeChatCrypto | None
+    login_failures_by_ip: FailureWindow
+    login_failures_by_user: FailureWindow
+
+
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=HERE / "templates")

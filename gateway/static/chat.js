@@ -1,0 +1,103 @@
+// The chat widget: plain JavaScript, no library, text only (textContent, never innerHTML).
+(function () {
+  "use strict";
+  var KEY = "healthaid.transcript";
+  var MAX_ENTRIES = 200;
+  var section = document.querySelector(".chat");
+  if (!section) { return; }
+  var log = document.getElementById("transcript");
+  var form = document.getElementById("ask");
+  var input = document.getElementById("message");
+  var campaign = section.getAttribute("data-campaign") || null;
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function save(entries) {
+    try { localStorage.setItem(KEY, JSON.stringify(entries.slice(-MAX_ENTRIES))); } catch (e) { /* private mode */ }
+  }
+  var entries = load();
+
+  function render(entry, live) {
+    var bubble = document.createElement("div");
+    bubble.className = "bubble " + entry.who;
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = entry.who === "me" ? "我：" : "助手：";
+    bubble.appendChild(who);
+    var text = document.createElement("p");
+    text.textContent = entry.text;
+    bubble.appendChild(text);
+    if (live && entry.buttons && entry.buttons.length) {
+      var group = document.createElement("div");
+      group.className = "choices";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "快捷回复");
+      entry.buttons.forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.title;
+        button.addEventListener("click", function () {
+          group.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+          send(b.payload, b.title, false);
+        });
+        group.appendChild(button);
+      });
+      bubble.appendChild(group);
+    }
+    log.appendChild(bubble);
+    bubble.scrollIntoView({block: "end"});
+  }
+
+  function add(entry) {
+    entries.push(entry);
+    save(entries);
+    render(entry, true);
+  }
+
+  function send(message, shown, start) {
+    if (shown) { add({who: "me", text: shown}); }
+    var headers = {"Content-Type": "application/json"};
+    if (csrf) { headers["X-CSRF-Token"] = csrf; }
+    return fetch("/api/chat", {
+      method: "POST",
+      headers: headers,
+      credentials: "same-origin",
+      body: JSON.stringify({message: message, campaign: campaign, start: start})
+    }).then(function (response) {
+      if (response.status === 403) { throw new Error("expired"); }
+      if (!response.ok) { throw new Error("busy"); }
+      return response.json();
+    }).then(function (data) {
+      data.replies.forEach(function (r) { add({who: "bot", text: r.text, buttons: r.buttons}); });
+    }).catch(function (error) {
+      var text = error.message === "expired" ? "页面已过期，请刷新页面后再试。" : "系统繁忙，请稍后再试。";
+      add({who: "bot", text: text, buttons: []});
+    });
+  }
+
+  entries.forEach(function (entry, index) { render(entry, index === entries.length - 1); });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var message = input.value.trim();
+    if (!message) { return; }
+    input.value = "";
+    send(message, message, false);
+  });
+
+  // Signing out forgets the transcript on this device (it may hold a resident's details).
+  document.querySelectorAll('form[action="/logout"]').forEach(function (f) {
+    f.addEventListener("submit", function () { try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ } });
+  });
+
+  if (campaign) {
+    var started = "healthaid.started." + campaign;
+    if (!localStorage.getItem(started)) {
+      try { localStorage.setItem(started, "1"); } catch (e) { /* ignore */ }
+      send("", null, true);
+    }
+  }
+}());

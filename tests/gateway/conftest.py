@@ -1,0 +1,184 @@
+"""The gateway app on a fresh SQLite database per test, a fake Rasa and a fake WeChat API.
+
+The tests of registry/traffic.py and registry/campaigns.py (SQLite and PostgreSQL) live in
+tests/gateway/records/, with the registry's fixtures.
+"""
+
+import hashlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+from gateway.app import create_app
+from gateway.channels.wechat.api import WeChatAPI
+from gateway.settings import Settings
+from registry import campaigns
+from registry.db import get_engine, make_sessionmaker, upgrade
+from settlement.identifiers import Region
+from tests.gateway.fake_rasa import FakeRasa
+from tests.gateway.fake_wechat import FakeWeChat
+
+BASE = "https://healthaid.example.org"
+TWILIO_TOKEN = "twilio-token-for-tests"
+WECHAT_TOKEN = "wechat-token-for-tests"
+APP_ID, APP_SECRET = "wx2c2769f8efd9abc2", "app-secret-for-tests"
+SECRET_KEY = "a-test-secret-key-that-is-long-enough-000"
+OPENID = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
+PHONE = "+8613800138000"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def gateway_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def db(gateway_db: str) -> Iterator[Session]:
+    """A session on the app's database, for arranging and asserting."""
+    bound = get_engine(gateway_db)
+    with make_sessionmaker(bound)() as opened:
+        yield opened
+    bound.dispose()
+
+
+def add_campaign(db: Session, code: str = "gy2024", **fields: Any) -> int:
+    values: dict[str, Any] = {
+        "name": "固阳县先诊疗后付费宣传",
+        "topic": "treat_first",
+        "region": Region.GUYANG,
+        "wechat_scene": "gy2024",
+        "sms_keyword": "GY",
+    }
+    values.update(fields)
+    campaign = campaigns.create(db, code=code, **values)
+    db.commit()
+    return campaign.id
+
+
+@pytest.fixture
+def rasa() -> FakeRasa:
+    return FakeRasa()
+
+
+@pytest.fixture
+def wechat_clock() -> Callable[[], float]:
+    return time.monotonic
+
+
+@pytest.fixture
+def fake_wechat() -> FakeWeChat:
+    return FakeWeChat(APP_ID, APP_SECRET, clock=time.monotonic)
+
+
+def make_settings(url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "production",
+        "database_url": url,
+        "secret_key": SECRET_KEY,
+        "public_base_url": BASE,
+        "twilio_auth_token": TWILIO_TOKEN,
+        "wechat_token": WECHAT_TOKEN,
+        "wechat_app_id": APP_ID,
+        "wechat_app_secret": APP_SECRET,
+        "wechat_api_base_url": "http://fake-wechat",
+        "action_server_url": "http://actions.test",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def actions_up(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"status": "ok"})
+
+
+@pytest.fixture
+def app_factory(gateway_db: str, rasa: FakeRasa, fake_wechat: FakeWeChat) -> Callable[..., FastAPI]:
+    def build(**overrides: Any) -> FastAPI:
+        probe = overrides.pop("probe", actions_up)
+        clock = overrides.pop("clock", None)
+        settings = make_settings(gateway_db, **overrides)
+        api = WeChatAPI(
+            APP_ID, APP_SECRET, "http://fake-wechat", httpx.ASGITransport(app=fake_wechat.app())
+        )
+        return create_app(
+            settings,
+            rasa=rasa.client(settings.rasa_timeout_seconds),
+            wechat_api=api,
+            clock=clock,
+            probe_transport=httpx.MockTransport(probe),
+        )
+
+    return build
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., FastAPI]) -> FastAPI:
+    return app_factory()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+        yield c
+    await app.state.gateway.pipeline.drain()
+
+
+def twilio_signature(url: str, params: dict[str, str], token: str = TWILIO_TOKEN) -> str:
+    signature: str = RequestValidator(token).compute_signature(url, params)
+    return signature
+
+
+def sms_form(
+    body: str, sid: str = "SM00000000000000000000000000000001", **extra: str
+) -> dict[str, str]:
+    form = {
+        "MessageSid": sid,
+        "AccountSid": "AC0123456789abcdef0123456789abcdef",
+        "From": PHONE,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+    }
+    form.update(extra)
+    return form
+
+
+async def post_sms(
+    client: httpx.AsyncClient, form: dict[str, str], *, sign: bool = True
+) -> httpx.Response:
+    headers = {"X-Twilio-Signature": twilio_signature(f"{BASE}/sms/twilio", form)} if sign else {}
+    return await client.post("/sms/twilio", data=form, headers=headers)
+
+
+def wechat_query(
+    timestamp: int | None = None, nonce: str = "nonce123", token: str = WECHAT_TOKEN
+) -> dict[str, str]:
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    signature = hashlib.sha1("".join(sorted([token, stamp, nonce])).encode()).hexdigest()
+    return {"signature": signature, "timestamp": stamp, "nonce": nonce, "openid": OPENID}
+
+
+def text_xml(content: str, msg_id: str = "6054768590064713728", sender: str = OPENID) -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
+        f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
