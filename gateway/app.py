@@ -33,6 +33,7 @@ from gateway.routes import admin, campaigns, chat, estimate, health, login
 from gateway.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, get_settings
 from gateway.state import HERE, LOGIN_WINDOW_SECONDS, GatewayState, templates
 from gateway.turns import Limits
+from gateway.watch import HealthWatch, http_probe
 from registry.db import get_engine, make_sessionmaker
 
 MINUTE = 60.0
@@ -61,6 +62,7 @@ def _state(
         wechat_api = WeChatAPI(
             settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base_url
         )
+    probes = httpx.AsyncClient(base_url=settings.action_server_url, transport=probe_transport)
     pipeline = Pipeline(
         sessions=sessions,
         rasa=rasa or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
@@ -71,6 +73,7 @@ def _state(
             TokenBucket(settings.rate_limit_global, MINUTE, clock),
         ),
         metrics=metrics,
+        action_server=HealthWatch(http_probe(probes)),
     )
     return GatewayState(
         settings=settings,
@@ -80,7 +83,7 @@ def _state(
         metrics=metrics,
         clock=clock,
         templates=templates(),
-        probes=httpx.AsyncClient(base_url=settings.action_server_url, transport=probe_transport),
+        probes=probes,
         wechat_api=wechat_api,
         wechat_crypto=_crypto(settings),
         login_failures_by_ip=FailureWindow(settings.login_attempts, LOGIN_WINDOW_SECONDS, clock),

@@ -26,8 +26,14 @@ from gateway.metrics import Metrics
 from gateway.rasa_client import RasaClient, RasaError, RasaTimeout, Reply
 from gateway.text import MAX_MESSAGE_CHARS, sender_key
 from gateway.turns import Limits, Prepared, Turn, prepare
+from gateway.watch import HealthWatch
 from registry import traffic
 from registry.idnumber import mask_in_text
+
+
+class ActionServerDown(Exception):
+    """The action server failed its health check: Rasa would answer without its actions."""
+
 
 # Intents after which the assistant had nothing to say about the question (admin page).
 UNANSWERED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
@@ -48,6 +54,7 @@ class Pipeline:
     limits: Limits
     metrics: Metrics
     record_topics: bool = True
+    action_server: HealthWatch | None = None
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def key(self, raw_sender: str) -> str:
@@ -88,11 +95,18 @@ class Pipeline:
         faults (they become 「系统繁忙」 and status failed)."""
         log = get_logger()
         started = time.perf_counter()
+        # The health check runs alongside the Rasa call, so a healthy turn waits for nothing.
+        healthy = asyncio.ensure_future(self._action_server_up())
         try:
             answer = await self.rasa.send(
                 prepared.sender_key, prepared.text, channel, prepared.metadata, timeout=timeout
             )
+            if not await healthy:
+                raise ActionServerDown
+        except ActionServerDown:
+            answer, status = [], "action_server_down"
         except RasaError as error:
+            healthy.cancel()
             reason = "rasa_timeout" if isinstance(error, RasaTimeout) else "rasa_unavailable"
             answer, status = [], reason
         else:
@@ -118,6 +132,9 @@ class Pipeline:
             },
         )
         return Answer(answer, stored)
+
+    async def _action_server_up(self) -> bool:
+        return True if self.action_server is None else await self.action_server.up()
 
     async def _record(self, prepared: Prepared, status: str) -> None:
         if prepared.message_id is None:

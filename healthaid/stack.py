@@ -133,15 +133,16 @@ class StackError(RuntimeError):
 
 
 def _start(service: Service, config: StackConfig) -> None:
-    log = (config.log_dir / f"{service.name}.log").open("wb")
-    service.process = subprocess.Popen(
-        service.command,
-        cwd=ROOT,
-        env=service.env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C reaches us, and we stop the children in order
-    )
+    # The child keeps its own copy of the file descriptor; ours is closed at once.
+    with (config.log_dir / f"{service.name}.log").open("wb") as log:
+        service.process = subprocess.Popen(
+            service.command,
+            cwd=ROOT,
+            env=service.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us, and we stop the children in order
+        )
 
 
 def _wait(service: Service, config: StackConfig, deadline: float) -> None:

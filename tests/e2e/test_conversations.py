@@ -14,7 +14,15 @@ WANG_ID = "150222195803150024"
 FULL_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 
 # What the assistant may ask while filling the cost form, and a resident's answer to each.
-ANSWERS = [("地区", "固阳"), ("住院还是", "住院"), ("医院", "县医院"), ("多少钱", "两万")]
+# A digit answers a question that offered numbered choices (回复3 固阳).
+ANSWERS = [
+    ("哪个地方", "3"),
+    ("地区", "固阳"),
+    ("住院还是", "住院"),
+    ("医院", "县医院"),
+    ("多少钱", "两万"),
+    ("花了多少", "两万"),
+]
 
 
 def _estimate_over_sms(stack: Stack, sender: str, opening: str) -> str:

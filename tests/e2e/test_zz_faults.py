@@ -65,6 +65,7 @@ def test_action_server_down_gets_a_polite_reply_and_readyz_says_so(healthy: Stac
     assert action.process is not None
     os.killpg(action.process.pid, signal.SIGTERM)
     action.process.wait(timeout=15)
+    time.sleep(1.5)  # the gateway re-checks a healthy action server at most once a second
 
     reply = sms(healthy, "荣昌的扶贫济困医疗基金怎么救助", "+8613922220003")
     ready = httpx.get(f"{healthy.gateway}/readyz", timeout=10)

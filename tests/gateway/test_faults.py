@@ -67,6 +67,20 @@ async def test_sms_when_rasa_is_slow_gets_busy_within_the_deadline(
     assert statuses(db) == ["failed"]
 
 
+async def test_sms_when_the_action_server_fails_its_health_check_gets_busy(
+    app_factory: Callable[..., FastAPI], rasa: FakeRasa, db: Session
+) -> None:
+    # Rasa would still answer (its default fallback) without its actions: the gateway must not
+    # pass that off as an answer, so it checks the action server itself.
+    app = app_factory(probe=lambda request: httpx.Response(503))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        response = await post_sms(client, sms_form("住院能报多少"))
+
+    assert messages(response) == [BUSY]
+    assert rasa.received  # Rasa was asked (alongside the health check) but its answer dropped
+    assert statuses(db) == ["failed"]
+
+
 async def test_widget_when_rasa_is_down_gets_busy(
     client: httpx.AsyncClient, rasa: FakeRasa
 ) -> None:

@@ -8,6 +8,8 @@ import asyncio
 import threading
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -50,7 +52,15 @@ def proxy_app(target: str, faults: Faults) -> Starlette:
             media_type=upstream.headers.get("content-type"),
         )
 
-    return Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PUT"])])
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    return Starlette(
+        routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PUT"])],
+        lifespan=lifespan,
+    )
 
 
 class DelayProxy:

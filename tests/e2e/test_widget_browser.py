@@ -1,0 +1,109 @@
+"""The cadres' chat widget in a real browser (Debian's headless Chromium, driven by Selenium):
+sign in, ask, click a quick reply, read the answer, look up a resident of one's own village and
+be refused one from another village. Saves screenshots under test-output/browser/."""
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from healthaid.stack import ROOT
+from tests.e2e.conftest import CADRE_PASSWORD, Stack
+
+OUTPUT = ROOT / "test-output" / "browser"
+OWN_VILLAGE_ID = "150222195803150024"  # 王秀英, 金山镇东河村 (the cadre's village)
+OTHER_VILLAGE_ID = "15022220120808004X"  # 刘小宝, 兴顺西镇西坝村
+
+
+def _chromium() -> tuple[str, str]:
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "chromium.sh")], capture_output=True, text=True, check=True
+    )
+    browser, driver = done.stdout.split()
+    return browser, driver
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    binary, driver = _chromium()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=420,900",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    # An explicit driver path: Selenium Manager must not try to download one.
+    chrome = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    chrome.set_page_load_timeout(30)
+    yield chrome
+    chrome.quit()
+
+
+def _bubbles(browser: WebDriver) -> list[str]:
+    return [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#transcript .bubble")]
+
+
+def _ask(browser: WebDriver, text: str) -> str:
+    before = len(_bubbles(browser))
+    field = browser.find_element(By.ID, "message")
+    field.send_keys(text)
+    browser.find_element(By.CSS_SELECTOR, "#ask button[type=submit]").click()
+    return _wait_for_answer(browser, before + 1)
+
+
+def _wait_for_answer(browser: WebDriver, after: int) -> str:
+    """The text of the assistant's bubbles that arrive after the first `after` bubbles."""
+    WebDriverWait(browser, 40).until(lambda b: len(_bubbles(b)) > after)
+    return "\n".join(_bubbles(browser)[after:])
+
+
+def _shot(browser: WebDriver, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(OUTPUT / f"{name}.png"))
+
+
+def test_a_cadre_signs_in_asks_clicks_a_quick_reply_and_looks_up_residents(
+    healthy: Stack, browser: WebDriver
+) -> None:
+    browser.get(f"{healthy.gateway}/login")
+    browser.find_element(By.ID, "username").send_keys("cadre_jinshan")
+    browser.find_element(By.ID, "password").send_keys(CADRE_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.ID, "transcript"))
+    assert "金山镇干部" in browser.find_element(By.TAG_NAME, "body").text  # who is signed in
+
+    question = _ask(browser, "住院花了两万能报多少")
+    buttons = browser.find_elements(By.CSS_SELECTOR, "#transcript .choices button:not([disabled])")
+    assert buttons, f"no quick replies offered: {question}"
+    county = next(b for b in buttons if "县" in b.text)
+    before = len(_bubbles(browser))
+    county.click()
+    answer = _wait_for_answer(browser, before + 1)
+    _shot(browser, "estimate")
+    assert "个人自付1000.00元" in answer
+
+    own = _ask(browser, f"查一下{OWN_VILLAGE_ID}")
+    assert "150222********0024" in own
+    assert OWN_VILLAGE_ID not in own
+    other = _ask(browser, f"查一下{OTHER_VILLAGE_ID}")
+    _shot(browser, "lookups")
+    assert "150222********004X" not in other
+    assert "无权" in other or "不能" in other or "只能" in other
+
+    browser.refresh()  # the conversation is kept across reloads
+    WebDriverWait(browser, 20).until(lambda b: len(_bubbles(b)) >= 4)
+    assert any("1000.00" in text for text in _bubbles(browser))
