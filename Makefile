@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_FLAGS := -q --disable-pip-version-check
 
-.PHONY: help venv db demo run test test-python lint bench postgres postgres-stop clean
+.PHONY: help venv db run test test-python lint bench bench-stack postgres postgres-stop browser clean
 
 # Fragments per part of the stack (mk/rasa.mk: the Rasa environment, training, bot tests).
 -include mk/*.mk
@@ -28,14 +28,17 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
-# The database (SQLite by default, PostgreSQL with HEALTHAID_DATABASE_URL), migrated, with
-# fictional demo residents.
+# The database (SQLite by default, PostgreSQL with HEALTHAID_DATABASE_URL), migrated, with the
+# fictional demo residents, a demo cadre and admin, and a demo campaign.
 db: venv
-	$(BIN)/healthaid db upgrade
-	$(BIN)/healthaid residents import demo/residents.csv
+	$(BIN)/healthaid demo
 
 postgres:
 	scripts/postgres.sh start
+
+# Debian's headless Chromium and ChromeDriver, for the widget's browser test.
+browser:
+	scripts/chromium.sh >/dev/null
 
 postgres-stop:
 	scripts/postgres.sh stop
@@ -45,21 +48,27 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test-python: venv postgres
+# pytest runs everything: unit tests, the YAML policy cases, the registry on SQLite and
+# PostgreSQL, the action tests, the NLU holdout, and the end-to-end tests that start the real
+# stack (gateway, Rasa with the trained model, action server) and a headless browser.
+test-python: venv postgres browser rasa-train nlu-holdout
 	HEALTHAID_TEST_POSTGRES_URL="$$(scripts/postgres.sh url)" $(BIN)/pytest -q
 
-test: lint test-python
+test: lint rasa-validate rasa-test-stories test-python
 	$(BIN)/healthaid policies check
 
 bench: venv
 	$(BIN)/python -m bench.settlement
 
-run: db
-	@echo
-	@echo "healthaid is set up. A first estimate (固阳县, 建档立卡贫困户, 县医院住院2万元):"
-	$(BIN)/healthaid estimate --region guyang --setting inpatient --level county --total 20000
-	@echo
-	@echo "Try: $(BIN)/healthaid estimate --help   ·   $(BIN)/healthaid residents show <身份证号>"
+# The running stack measured (gateway against direct Rasa, WeChat under a slow Rasa, replays).
+bench-stack: venv db rasa-train
+	$(BIN)/python -m bench.stack
+
+# Set up everything, then start gateway, Rasa and the action server; Ctrl-C stops all three.
+run: db rasa-train
+	@echo "demo sign-in: demo_cadre / healthaid-demo (village cadre), demo_admin / healthaid-demo"
+	$(BIN)/python -m healthaid.stack
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(RASA_VENV) var models test-output .rasa .pytest_cache .mypy_cache \
+		.ruff_cache .hypothesis

@@ -102,6 +102,23 @@ def run_policies_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def run_demo(args: argparse.Namespace) -> int:
+    import os
+
+    from healthaid.demo import DEMO_PASSWORD, seed_demo
+
+    if os.environ.get("HEALTHAID_ENV", "development") == "production":
+        print(
+            "healthaid: demo data is for development only (HEALTHAID_ENV=production)",
+            file=sys.stderr,
+        )
+        return 2
+    seed_demo()
+    print(f"演示数据已就绪：村干部 demo_cadre、管理员 demo_admin，密码 {DEMO_PASSWORD}")
+    print("（演示账号仅限开发环境使用）")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="healthaid", description="健康帮扶政策助手 healthaid")
     sub: Any = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -110,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     policies_sub = policies.add_subparsers(dest="action", required=True)
     check = policies_sub.add_parser("check", help="validate policies/ and run the YAML cases")
     check.set_defaults(handler=run_policies_check)
+    demo = sub.add_parser("demo", help="load the demo residents, cadre, admin and campaign")
+    demo.set_defaults(handler=run_demo)
     from registry.commands import register
 
     register(sub)

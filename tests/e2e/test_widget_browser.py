@@ -80,7 +80,7 @@ def test_a_cadre_signs_in_asks_clicks_a_quick_reply_and_looks_up_residents(
     healthy: Stack, browser: WebDriver
 ) -> None:
     browser.get(f"{healthy.gateway}/login")
-    browser.find_element(By.ID, "username").send_keys("cadre_jinshan")
+    browser.find_element(By.ID, "username").send_keys("demo_cadre")
     browser.find_element(By.ID, "password").send_keys(CADRE_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
     WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.ID, "transcript"))
