@@ -57,8 +57,17 @@
     render(entry, true);
   }
 
+  // The cadre's own message is shown and kept (localStorage, a possibly shared village
+  // computer) with ID numbers masked, as every reply masks them; the full number goes only to
+  // the gateway, which replaces it with a token before anything else sees it.
+  function maskIds(text) {
+    return text
+      .replace(/(^|[^0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])/g, "$1$2********$3")
+      .replace(/(^|[^0-9A-Za-z])(\d{6})\d{5}(\d{4})(?![0-9A-Za-z])/g, "$1$2*****$3");
+  }
+
   function send(message, shown, start) {
-    if (shown) { add({who: "me", text: shown}); }
+    if (shown) { add({who: "me", text: maskIds(shown)}); }
     var headers = {"Content-Type": "application/json"};
     if (csrf) { headers["X-CSRF-Token"] = csrf; }
     return fetch("/api/chat", {

@@ -99,6 +99,8 @@ def test_a_cadre_signs_in_asks_clicks_a_quick_reply_and_looks_up_residents(
     own = _ask(browser, f"查一下{OWN_VILLAGE_ID}")
     assert "150222********0024" in own
     assert OWN_VILLAGE_ID not in own
+    # Not even the cadre's own bubble keeps the full number (it is stored in localStorage).
+    assert not any(OWN_VILLAGE_ID in text for text in _bubbles(browser))
     other = _ask(browser, f"查一下{OTHER_VILLAGE_ID}")
     _shot(browser, "lookups")
     assert "150222********004X" not in other
