@@ -77,7 +77,7 @@ def messages(count: int) -> list[str]:
     return [[*FAQ, ESTIMATE][i % (len(FAQ) + 1)] for i in range(count)]
 
 
-async def direct_vs_gateway(config: StackConfig, count: int, run_id: str) -> None:
+async def direct_vs_gateway(config: StackConfig, proxy_url: str, count: int, run_id: str) -> None:
     texts = messages(count)
     url = f"{config.gateway_url}/sms/twilio"
     validator = RequestValidator(TWILIO_TOKEN)
@@ -86,7 +86,8 @@ async def direct_vs_gateway(config: StackConfig, count: int, run_id: str) -> Non
         def direct(tag: str) -> Callable[[int], Awaitable[None]]:
             async def send(i: int) -> None:
                 body = {"sender": f"bench-{run_id}-{tag}-{i}", "message": texts[i]}
-                response = await client.post(f"{config.rasa_url}/webhooks/rest/webhook", json=body)
+                # Through the same proxy hop as the gateway, so the ratio is the gateway's own.
+                response = await client.post(f"{proxy_url}/webhooks/rest/webhook", json=body)
                 response.raise_for_status()
 
             return send
@@ -260,7 +261,7 @@ def main() -> None:
         with DelayProxy(config.rasa_url, PORTS["proxy"]) as proxy, running_stack(config, 300):
             print(f"stack ready (Rasa model load included) in {time.perf_counter() - start:.1f} s")
             asyncio.run(rasa_latency(config, 40))
-            asyncio.run(direct_vs_gateway(config, args.messages, str(int(time.time()))))
+            asyncio.run(direct_vs_gateway(config, proxy.url, args.messages, str(int(time.time()))))
             wechat_slow_rasa(config, proxy, wechat, 20)
             replays(config, proxy, wechat, 10)
         server.should_exit = True

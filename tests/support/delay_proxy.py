@@ -39,13 +39,16 @@ def proxy_app(target: str, faults: Faults) -> Starlette:
             return Response("injected fault: down", status_code=503)
         if faults.delay_seconds:
             await asyncio.sleep(faults.delay_seconds)
-        upstream = await client.request(
-            request.method,
-            request.url.path,
-            params=request.query_params,
-            content=body,
-            headers={"content-type": request.headers.get("content-type", "application/json")},
-        )
+        try:
+            upstream = await client.request(
+                request.method,
+                request.url.path,
+                params=request.query_params,
+                content=body,
+                headers={"content-type": request.headers.get("content-type", "application/json")},
+            )
+        except httpx.HTTPError:
+            return Response("upstream unreachable", status_code=502)  # as a real proxy would
         return Response(
             upstream.content,
             status_code=upstream.status_code,
