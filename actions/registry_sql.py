@@ -16,7 +16,7 @@ from registry import cadres, handoffs, idnumber, tokens, verification
 from registry.db import get_engine, make_sessionmaker
 from registry.lookup import estimate_fields
 from registry.models import Resident, audit, year_to_date
-from registry.residents import find_by_id_number, find_by_phone, masked_card
+from registry.residents import find_by_id_number, find_by_openid, find_by_phone, masked_card
 from settlement.identifiers import Region
 
 
@@ -30,10 +30,13 @@ class SqlRegistry:
             if resolved is None:
                 return None
             kind, value = resolved
-            # An OpenID has no resident link in the registry yet: such senders are unregistered.
-            if kind != "phone":
+            # A phone number belongs to a resident; a WeChat follower only once staff bound it.
+            if kind == "phone":
+                resident = find_by_phone(session, value)
+            elif kind == "openid":
+                resident = find_by_openid(session, value)
+            else:
                 return None
-            resident = find_by_phone(session, value)
             return None if resident is None else _record(session, resident, now.year)
 
     def resident_for_id_token(self, id_token: str, now: datetime) -> ResidentRecord | None:

@@ -13,6 +13,7 @@ from registry import cadres
 from registry.db import get_engine, make_sessionmaker, upgrade
 from registry.importer import import_file
 from registry.people_models import Cadre, Campaign
+from registry.residents import bind_openid, find_by_id_number
 from settlement.identifiers import Region
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,8 @@ DEMO_PASSWORD = "healthaid-demo"  # development only: printed by `make run`
 # username, display name, villages
 CADRE: tuple[str, str, list[str]] = ("demo_cadre", "金山镇干部", ["金山镇东河村"])
 ADMIN: tuple[str, str, list[str]] = ("demo_admin", "县卫健局管理员", [])
+# A fictional follower bound to 王秀英 (demo/residents.csv), for verified lookups on WeChat.
+WECHAT_BINDING = ("150222195803150024", "oDemoFollowerWangXiuying")
 CAMPAIGN = {
     "code": "gy-treat-first",
     "name": "固阳县先诊疗后付费宣传",
@@ -55,6 +58,10 @@ def seed_demo(database_url: str | None = None, password: str = DEMO_PASSWORD) ->
             raise RuntimeError(f"demo/residents.csv has bad rows: {result.rejected}")
         _ensure_cadre(session, CADRE, password, "cadre")
         _ensure_cadre(session, ADMIN, password, "admin")
+        id_number, openid = WECHAT_BINDING
+        resident = find_by_id_number(session, id_number)
+        if resident is not None:
+            bind_openid(session, openid, resident)
         code = CAMPAIGN["code"]
         if session.scalars(select(Campaign).where(Campaign.code == code)).first() is None:
             session.add(Campaign(region=Region.GUYANG, **CAMPAIGN))

@@ -19,7 +19,7 @@ from registry import cadres, campaigns, db, idnumber
 from registry.importer import ImportResult, import_file
 from registry.models import audit
 from registry.people_models import Cadre
-from registry.residents import find_by_id_number, masked_card
+from registry.residents import bind_openid, find_by_id_number, masked_card
 from settlement.identifiers import Region
 
 ACTOR = "cli"
@@ -46,6 +46,11 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     showing = commands.add_parser("show", help="按身份证号查看居民（脱敏显示）")
     showing.add_argument("id_number", metavar="ID")
     showing.set_defaults(handler=show_command)
+
+    binding = commands.add_parser("bind-wechat", help="把公众号关注者（OpenID）绑定到居民")
+    binding.add_argument("id_number", metavar="ID")
+    binding.add_argument("openid", metavar="OPENID")
+    binding.set_defaults(handler=bind_wechat_command)
 
     database = subparsers.add_parser("db", help="数据库")
     db_commands = database.add_subparsers(dest="db_command", required=True)
@@ -139,6 +144,24 @@ def show_command(args: argparse.Namespace) -> int:
         print(f"未找到身份证号为 {masked} 的居民", file=sys.stderr)
         return EXIT_NOT_FOUND
     print("\n".join(card))
+    return EXIT_OK
+
+
+def bind_wechat_command(args: argparse.Namespace) -> int:
+    """Staff bind a follower after checking the person's identity; audited, masked."""
+    reason = idnumber.explain_invalid(args.id_number)
+    if reason is not None:
+        print(f"无法绑定：{reason}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    with _session() as session:
+        resident = find_by_id_number(session, args.id_number)
+        if resident is None:
+            print(f"未找到身份证号为 {idnumber.mask(args.id_number)} 的居民", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        bind_openid(session, args.openid, resident)
+        audit(session, ACTOR, "residents.bind_wechat", resident_id=resident.id)
+        session.commit()
+    print(f"已绑定：{idnumber.mask(args.id_number)}")
     return EXIT_OK
 
 

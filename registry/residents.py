@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from registry import idnumber
+from registry.channel_models import WeChatBinding
 from registry.models import Resident, ResidentPhone
 from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category
 
@@ -47,3 +48,26 @@ def find_by_phone(session: Session, phone: str) -> Resident | None:
         .options(selectinload(Resident.phones), selectinload(Resident.diseases))
     )
     return session.scalars(query).one_or_none()
+
+
+def find_by_openid(session: Session, openid: str) -> Resident | None:
+    """The resident a WeChat follower was bound to (registry.residents.bind_openid)."""
+    binding = session.get(WeChatBinding, openid)
+    if binding is None:
+        return None
+    query = (
+        select(Resident)
+        .where(Resident.id == binding.resident_id)
+        .options(selectinload(Resident.phones), selectinload(Resident.diseases))
+    )
+    return session.scalars(query).one_or_none()
+
+
+def bind_openid(session: Session, openid: str, resident: Resident) -> None:
+    """Bind a WeChat follower to a resident (done by staff who checked the person's identity);
+    binding the same OpenID again moves it."""
+    binding = session.get(WeChatBinding, openid)
+    if binding is None:
+        session.add(WeChatBinding(openid=openid, resident_id=resident.id))
+    else:
+        binding.resident_id = resident.id

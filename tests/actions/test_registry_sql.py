@@ -13,6 +13,7 @@ from actions.registry_sql import SqlRegistry
 from registry import cadres, tokens
 from registry.db import get_engine, make_sessionmaker, upgrade
 from registry.models import AuditLog, LedgerEntry
+from registry.residents import bind_openid
 from settlement.identifiers import Category, Fund, Region
 from tests.registry.factories import add_resident, make_id_number
 
@@ -59,6 +60,22 @@ def test_sender_token_resolves_to_a_masked_record(sessions: sessionmaker[Session
     assert "13800001111" not in repr(record) and id_number not in repr(record)
     # Expired after 30 minutes.
     assert SqlRegistry(sessions).resident_for_sender(token, NOW + timedelta(minutes=31)) is None
+
+
+def test_an_openid_resolves_only_once_staff_bound_it(sessions: sessionmaker[Session]) -> None:
+    id_number = make_id_number(Region.GUYANG)
+    with sessions() as session:
+        resident = add_resident(session, id_number=id_number, region=Region.GUYANG)
+        bound = tokens.issue(session, "openid", "oBoundFollower", now=NOW)
+        stranger = tokens.issue(session, "openid", "oStranger", now=NOW)
+        bind_openid(session, "oBoundFollower", resident)
+        session.commit()
+    registry = SqlRegistry(sessions)
+
+    record = registry.resident_for_sender(bound, NOW)
+
+    assert record is not None and record.id_tail == id_number[-6:]
+    assert registry.resident_for_sender(stranger, NOW) is None
 
 
 def test_lock_after_five_failures_and_audit_rows(sessions: sessionmaker[Session]) -> None:

@@ -74,6 +74,26 @@ def test_wechat_text_gets_a_passive_reply(healthy: Stack) -> None:
     assert "先诊疗后付费" in wechat_reply_text(response)
 
 
+def _wechat_turn(stack: Stack, openid: str, text: str) -> str:
+    response = wechat_text(stack, openid, text)
+    assert response.status_code == 200
+    reply = wechat_reply_text(response)
+    assert reply, "no passive reply within WeChat's deadline"
+    return reply
+
+
+def test_wechat_estimate_and_verified_lookup_for_a_bound_follower(healthy: Stack) -> None:
+    openid = "oDemoFollowerWangXiuying"  # bound to 王秀英 by `healthaid demo`
+    estimate = _wechat_turn(healthy, openid, "俺是固阳的，在县医院住院花了两万三，自己掏多少")
+    asked = _wechat_turn(healthy, openid, "查一下我的待遇")
+    answer = _wechat_turn(healthy, openid, WANG_ID[-6:])
+
+    assert "个人自付1150.00元" in estimate  # 5% of 23000 (固阳 五（三）5)
+    assert "后6位" in asked or "后六位" in asked
+    assert "150222********0024" in answer
+    assert WANG_ID not in estimate + asked + answer
+
+
 def test_a_twilio_retry_is_answered_once(healthy: Stack) -> None:
     before = healthy.proxy.faults.calls["/webhooks/rest/webhook"]
 

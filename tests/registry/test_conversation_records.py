@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from registry import cadres, handoffs, tokens, verification
-from registry.residents import find_by_phone
+from registry.residents import bind_openid, find_by_openid, find_by_phone
 from settlement.identifiers import Region
 from tests.registry.factories import add_resident, make_id_number
 
@@ -104,3 +104,16 @@ def test_a_resident_is_found_by_phone_with_or_without_plus86(session: Session) -
     assert find_by_phone(session, "+8613912345678") is resident
     assert find_by_phone(session, "139 1234 5678") is resident
     assert find_by_phone(session, "13900000000") is None
+
+
+def test_a_wechat_follower_is_bound_to_a_resident_and_can_be_moved(session: Session) -> None:
+    first = add_resident(session)
+    second = add_resident(session, phones=["13912340000"])
+    bind_openid(session, "oFollower", first)
+    session.commit()
+
+    assert find_by_openid(session, "oFollower") is first
+    bind_openid(session, "oFollower", second)
+    session.commit()
+    assert find_by_openid(session, "oFollower") is second
+    assert find_by_openid(session, "oNobody") is None
