@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from actions.answer_templates import render
 from settlement.documents import (
@@ -26,7 +26,7 @@ from settlement.documents import (
 )
 from settlement.errors import PolicyError
 from settlement.identifiers import Region
-from settlement.yamlio import load_yaml
+from settlement.yamlio import load_model
 
 NATIONAL = "national"
 NATIONAL_DOCUMENT = "national_2016"
@@ -197,13 +197,7 @@ class _Context:
 
 
 def _read(path: Path) -> AnswerFile:
-    raw = load_yaml(path)
-    try:
-        file = AnswerFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise PolicyError(str(path), where, first["msg"]) from None
+    file = load_model(AnswerFile, path)
     expected = path.stem
     if file.region != expected:
         raise PolicyError(str(path), "region", f"must be {expected!r}, the file's name")

@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from settlement.errors import PolicyError
-from settlement.yamlio import load_yaml
+from settlement.yamlio import load_model
 
 # The annex of 固阳县贫困人口医疗救助实施方案 is titled "特殊慢性病病种（45种）" and 五（四）1
 # says the list grows "扩大到45种": a table with another row count is a transcription slip.
@@ -145,28 +145,12 @@ def default_policies_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "policies"
 
 
-def _readable_path(loc: Iterable[int | str]) -> str:
-    """('clauses', 3, 'number') → 'clauses[3].number'."""
-    path = ""
-    for item in loc:
-        if isinstance(item, int):
-            path += f"[{item}]"
-        else:
-            path += f".{item}" if path else str(item)
-    return path
-
-
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 
 def _validate(model: type[M], path: Path) -> M:
-    raw = load_yaml(path)
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise PolicyError(str(path), _readable_path(first["loc"]), first["msg"]) from None
+    return load_model(model, path)
 
 
 def _expected_id(number: str) -> str | None:

@@ -11,8 +11,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from settlement.documents import (
     ChronicDiseaseTable,
     Document,
@@ -27,7 +25,7 @@ from settlement.identifiers import Region
 from settlement.rules import DatedValues, Note, Parameter, Reference, RulesFile, Value
 from settlement.schema import SPECS
 from settlement.values import parse_date, parse_value
-from settlement.yamlio import load_yaml
+from settlement.yamlio import load_model
 
 NATIONAL = "national"
 
@@ -132,23 +130,8 @@ class PolicySet:
         return self.regions[region]
 
 
-def _readable_path(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
-        else:
-            parts.append(str(item))
-    return ".".join(parts)
-
-
 def _read_rules(path: Path) -> RulesFile:
-    raw = load_yaml(path)
-    try:
-        return RulesFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise PolicyError(str(path), _readable_path(first["loc"]), first["msg"]) from None
+    return load_model(RulesFile, path)
 
 
 def _check_reference(

@@ -4,10 +4,12 @@ PyYAML silently keeps the last of two equal keys; in policy data that hides a ty
 loader below refuses it with the line number.
 """
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from settlement.errors import PolicyError
 
@@ -55,3 +57,28 @@ def load_yaml(path: Path) -> Any:
         raise PolicyError(str(path), where, exc.problem or str(exc)) from exc
     except yaml.YAMLError as exc:
         raise PolicyError(str(path), "", str(exc)) from exc
+
+
+def readable_path(loc: Iterable[int | str]) -> str:
+    """A pydantic error location as a reader writes it: ('clauses', 3, 'number') →
+    'clauses[3].number'."""
+    path = ""
+    for item in loc:
+        if isinstance(item, int):
+            path += f"[{item}]"
+        else:
+            path += f".{item}" if path else str(item)
+    return path
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(model: type[M], path: Path) -> M:
+    """Read a YAML file strictly into a pydantic model; the first problem is a PolicyError."""
+    raw = load_yaml(path)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PolicyError(str(path), readable_path(first["loc"]), first["msg"]) from None
