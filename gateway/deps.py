@@ -93,6 +93,16 @@ async def require_admin(request: Request, cadre: CadreDep) -> SignedIn:
 AdminDep = Annotated[SignedIn, Depends(require_admin)]
 
 
+async def require_cadre(request: Request, cadre: CadreDep) -> SignedIn:
+    """Any signed-in cadre or admin; anonymous visitors are sent to the sign-in page."""
+    if cadre is None:
+        raise LoginRequired(request.url.path)
+    return cadre
+
+
+SignedInDep = Annotated[SignedIn, Depends(require_cadre)]
+
+
 async def require_csrf(request: Request, web: WebSessionDep) -> None:
     """State-changing forms carry the session's CSRF token in a field or the header."""
     given = request.headers.get(CSRF_HEADER)

@@ -28,3 +28,12 @@ def open_handoffs(session: Session, region: str | None = None) -> list[Handoff]:
     if region is not None:
         query = query.where(Handoff.region == region)
     return list(session.scalars(query))
+
+
+def close(session: Session, handoff_id: int, region: str) -> bool:
+    """Mark a request handled; only within the region it belongs to. True when closed."""
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None or handoff.region != region or handoff.status != "open":
+        return False
+    handoff.status = "closed"
+    return True
