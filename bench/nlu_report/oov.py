@@ -38,26 +38,22 @@ _DIGITS = re.compile(r"\b[0-9]+\b")
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
-def example_texts(nlu_dir: Path = NLU_DIR) -> Iterator[str]:
-    """The plain text of every intent example under nlu_dir (entity markup removed)."""
-    for path in sorted(nlu_dir.glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in document.get("nlu", []):
-            if "intent" not in block:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    yield _ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", line[2:])
+def intent_examples(path: Path) -> Iterator[tuple[str, str]]:
+    """(intent, plain text) for every intent example of one NLU file, entity markup removed."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for block in document.get("nlu", []):
+        if "intent" not in block:
+            continue
+        for line in str(block.get("examples", "")).splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                text = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", line[2:])
+                yield str(block["intent"]), text
 
 
-def intent_names(nlu_dir: Path = NLU_DIR) -> set[str]:
-    """Every intent of the training data, lower-cased like the featurizer's tokens."""
-    names: set[str] = set()
-    for path in sorted(nlu_dir.glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        names.update(str(b["intent"]).lower() for b in document.get("nlu", []) if "intent" in b)
-    return names
+def training_examples(nlu_dir: Path = NLU_DIR) -> list[tuple[str, str]]:
+    """(intent, plain text) for every intent example under nlu_dir."""
+    return [pair for path in sorted(nlu_dir.glob("*.yml")) for pair in intent_examples(path)]
 
 
 def oov_words(nlu_dir: Path = NLU_DIR) -> list[str]:
@@ -67,8 +63,9 @@ def oov_words(nlu_dir: Path = NLU_DIR) -> list[str]:
     with `thanks` and `goodbye` in the list both labels became `oovtoken`, got one embedding,
     and cross-validation read every goodbye as thanks (F1 0.000).
     """
-    names = intent_names(nlu_dir)
-    return [word for word in rare_words(example_texts(nlu_dir)) if word not in names]
+    examples = training_examples(nlu_dir)
+    names = {intent.lower() for intent, _ in examples}
+    return [word for word in rare_words(text for _, text in examples) if word not in names]
 
 
 def _tokenizer() -> jieba.Tokenizer:

@@ -7,12 +7,13 @@ with the Rasa environment; without a Rasa environment or a trained model it fail
 
 import json
 import os
-import re
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-import yaml
+
+from bench.nlu_report import oov
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -21,7 +22,6 @@ HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 OUT = ROOT / "test-output" / "nlu_holdout"
 REPORT = OUT / "intent_report.json"
 MIN_ACCURACY = 0.90
-_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 def _is_fresh(report: Path) -> bool:
@@ -57,25 +57,15 @@ def test_holdout_intent_accuracy() -> None:
     assert accuracy >= MIN_ACCURACY, f"intents scoring below 0.8 F1: {wrong}"
 
 
-def _plain_examples(path: Path) -> set[str]:
-    """Every intent example of an NLU file as plain text, markup and spaces removed, lower-cased."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    texts: set[str] = set()
-    for block in document.get("nlu", []):
-        if "intent" not in block:
-            continue
-        for line in str(block.get("examples", "")).splitlines():
-            if line.strip().startswith("- "):
-                plain = _ANNOTATION.sub(lambda m: m.group(1), line.strip()[2:])
-                texts.add("".join(plain.split()).lower())
-    return texts
+def _normalised(examples: Iterable[tuple[str, str]]) -> set[str]:
+    return {"".join(text.split()).lower() for _, text in examples}
 
 
 def test_no_holdout_message_is_in_the_training_data() -> None:
     # Short replies (「门诊」「对头」) are easy to write twice by accident; a duplicate would make
     # the held-out figure a training figure for that message.
-    training = set().union(*(_plain_examples(p) for p in (ROOT / "data" / "nlu").glob("*.yml")))
+    training = _normalised(oov.training_examples())
 
-    overlap = sorted(_plain_examples(HOLDOUT) & training)
+    overlap = sorted(_normalised(oov.intent_examples(HOLDOUT)) & training)
 
     assert overlap == [], f"held-out messages also in data/nlu (remove them there): {overlap}"
