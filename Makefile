@@ -51,8 +51,9 @@ lint: venv
 # pytest runs everything: unit tests, the YAML policy cases, the registry on SQLite and
 # PostgreSQL, the action tests, the NLU holdout, and the end-to-end tests that start the real
 # stack (gateway, Rasa with the trained model, action server) and a headless browser.
-test-python: venv postgres browser rasa-train nlu-holdout
-	HEALTHAID_TEST_POSTGRES_URL="$$(scripts/postgres.sh url)" $(BIN)/pytest -q
+# PostgreSQL runs for the duration of pytest only (scripts/postgres.sh with).
+test-python: venv browser rasa-train nlu-holdout
+	scripts/postgres.sh with $(BIN)/pytest -q
 
 test: lint rasa-validate rasa-test-stories test-python
 	$(BIN)/healthaid policies check

@@ -4,6 +4,11 @@
 #   scripts/postgres.sh start   install the server if missing, initdb once, start, create the DB
 #   scripts/postgres.sh stop    stop it (fine when it is not running)
 #   scripts/postgres.sh url     print the SQLAlchemy URL of the test database
+#   scripts/postgres.sh with CMD...  start, run CMD with HEALTHAID_TEST_POSTGRES_URL set, then stop
+#                                    the server again if this call started it (`make test` does
+#                                    this, so no server outlives the tests and two clones on one
+#                                    machine do not collide on the fixed port); exits with CMD's
+#                                    status
 #
 # Port 55432 unless PGPORT_HEALTHAID is set. Humans and CI run exactly this script.
 set -euo pipefail
@@ -124,9 +129,22 @@ url() {
     echo "postgresql+psycopg://$SUPERUSER@$HOST:$PORT/$DATABASE"
 }
 
+with_server() {
+    [[ $# -gt 0 ]] || die "usage: $0 with COMMAND [ARGS...]"
+    local bin was_running=0 status=0
+    bin=$(bindir)
+    if is_running "$bin"; then was_running=1; fi
+    start
+    HEALTHAID_TEST_POSTGRES_URL=$(url) "$@" || status=$?
+    # A server someone started by hand (`make postgres`) is theirs; leave it running.
+    if [[ $was_running -eq 0 ]]; then stop; fi
+    return "$status"
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
     url) url ;;
-    *) echo "usage: $0 {start|stop|url}" >&2; exit 2 ;;
+    with) shift; with_server "$@" ;;
+    *) echo "usage: $0 {start|stop|url|with COMMAND...}" >&2; exit 2 ;;
 esac

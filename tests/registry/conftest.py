@@ -1,7 +1,8 @@
 """An isolated, migrated database per test, on SQLite and on PostgreSQL.
 
-PostgreSQL tests need $HEALTHAID_TEST_POSTGRES_URL (scripts/postgres.sh start, then
-`export HEALTHAID_TEST_POSTGRES_URL=$(scripts/postgres.sh url)`). Without it they fail rather
+PostgreSQL tests need $HEALTHAID_TEST_POSTGRES_URL: `scripts/postgres.sh with .venv/bin/pytest`
+sets it for one run (that is what `make test` does), or `scripts/postgres.sh start` then
+`export HEALTHAID_TEST_POSTGRES_URL=$(scripts/postgres.sh url)`. Without it they fail rather
 than skip, because CI always provides it and a skipped backend would pass unnoticed.
 Deselect them on purpose with `-m "not postgres"`.
 """
