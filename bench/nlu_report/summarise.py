@@ -23,6 +23,8 @@ REPORT_DIR = ROOT / "bench" / "nlu_report"
 # The entities whose F1 the report must show (docs/conversation.md, NLU: entities).
 KEY_ENTITIES = ("amount", "region", "level", "disease", "setting", "category", "id_token", "digits")
 TARGETS = {"intent_macro_f1": 0.95, "out_of_scope_recall": 0.90, "entity_f1": 0.90}
+# The entities the issue sets the F1 target for; the other key entities are reported only.
+TARGET_ENTITIES = ("amount", "region", "level", "disease")
 
 
 def digest_inputs(root: Path = ROOT) -> list[Path]:
@@ -90,6 +92,24 @@ def entity_f1(entities: dict[str, dict[str, float]]) -> dict[str, float]:
     return best
 
 
+def unmet_targets(summary: dict[str, Any]) -> list[str]:
+    """The issue's targets a report misses, as readable lines (empty when all are met)."""
+    intents = summary["intents"]
+    unmet = []
+    if intents["macro_f1"] < TARGETS["intent_macro_f1"]:
+        unmet.append(f"intent macro-F1 {intents['macro_f1']} < {TARGETS['intent_macro_f1']}")
+    if intents["out_of_scope_recall"] < TARGETS["out_of_scope_recall"]:
+        unmet.append(
+            f"out_of_scope recall {intents['out_of_scope_recall']} "
+            f"< {TARGETS['out_of_scope_recall']}"
+        )
+    for name in TARGET_ENTITIES:
+        f1 = summary["entity_f1"].get(name, 0.0)
+        if f1 < TARGETS["entity_f1"]:
+            unmet.append(f"entity {name} F1 {f1} < {TARGETS['entity_f1']}")
+    return unmet
+
+
 def _markdown(summary: dict[str, Any]) -> str:
     intents = summary["intents"]
     lines = [
@@ -105,7 +125,8 @@ def _markdown(summary: dict[str, Any]) -> str:
         f"| ≥ {TARGETS['out_of_scope_recall']} |",
     ]
     for name, f1 in sorted(summary["entity_f1"].items()):
-        lines.append(f"| entity F1 `{name}` | {f1:.3f} | ≥ {TARGETS['entity_f1']} |")
+        target = f"≥ {TARGETS['entity_f1']}" if name in TARGET_ENTITIES else ""
+        lines.append(f"| entity F1 `{name}` | {f1:.3f} | {target} |")
     lines += ["", "| intent | F1 |", "|---|---|"]
     lines += [f"| {name} | {f1:.3f} |" for name, f1 in sorted(intents["f1_by_intent"].items())]
     return "\n".join(lines) + "\n"
@@ -143,6 +164,8 @@ def main(argv: list[str]) -> int:
     )
     for name, f1 in sorted(summary["entity_f1"].items()):
         print(f"entity {name} F1 {f1:.3f}")
+    unmet = unmet_targets(summary)
+    print("targets not met: " + "; ".join(unmet) if unmet else "all targets met")
     return 0
 
 
