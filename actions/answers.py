@@ -8,6 +8,7 @@ length are all PolicyErrors naming the file and path), because a wrong citation 
 
 import functools
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -32,6 +33,8 @@ NATIONAL = "national"
 NATIONAL_DOCUMENT = "national_2016"
 # One SMS segment of Chinese is 70 characters; answers aim at two (140) and never pass ~three.
 MAX_ANSWER_CHARS = 200
+# A document this many years old may have been superseded: answers say where to check.
+STALE_AFTER_YEARS = 3
 
 
 class Topic(StrEnum):
@@ -57,6 +60,10 @@ class Topic(StrEnum):
     WOMEN_CHILDREN = "women_children"
     AFTER_EXIT = "after_exit"
     CHARITY = "charity"
+    # Answered by cue words only (no intent of their own): 报几成 / 封顶 questions.
+    RATES = "rates"
+    ANNUAL_CAP = "annual_cap"
+    OVERVIEW = "overview"  # 「看病有啥优惠」: every benefit of the region in one answer
 
 
 def _not_blank(value: str) -> str:
@@ -173,20 +180,45 @@ def default_chronic_table() -> ChronicDiseaseTable:
 
 
 def citation(reference: Reference, documents: dict[str, Document]) -> str:
-    """《固阳县贫困人口医疗救助实施方案》五（三）1 — by title and clause, never by file name."""
+    """2017年《固阳县贫困人口医疗救助实施方案》五（三）1: year, title, clause, never a file."""
     document = documents[reference.document]
-    return f"《{document.title}》{document.clause(reference.clause).number}"
+    return f"{document.year}年《{document.title}》{document.clause(reference.clause).number}"
 
 
-def format_answer(answer: Answer, documents: dict[str, Document] | None = None) -> str:
-    """The reply: the answer, then its clause in brackets, then the source of any list."""
+def stale_note(document: Document, today: date | None = None) -> str | None:
+    """Where a rule may have changed since: for a document STALE_AFTER_YEARS old or more."""
+    year = (today or date.today()).year
+    if year - document.year < STALE_AFTER_YEARS:
+        return None
+    return f"这是{document.year}年的文件，现行规定以当地医保经办机构为准。"
+
+
+def format_answer(
+    answer: Answer, documents: dict[str, Document] | None = None, today: date | None = None
+) -> str:
+    """The reply: the answer, its clause (with the document's year) in brackets, the source of
+    any list, and for an old document where to check the rule in force today."""
     docs = documents if documents is not None else default_documents()
     text = answer.text
     if answer.reference is not None:
         text += f"（{citation(answer.reference, docs)}）"
     if answer.source_note:
         text += f"（{answer.source_note}）"
-    return text
+    if "为准" in answer.text:
+        return text
+    basis = _basis_document(answer, docs)
+    note = stale_note(basis, today) if basis is not None else None
+    return text + note if note else text
+
+
+def _basis_document(answer: Answer, documents: dict[str, Document]) -> Document | None:
+    """The cited document, or for an answer citing none the region's own (its date basis)."""
+    if answer.reference is not None:
+        return documents[answer.reference.document]
+    if answer.region is None:
+        return None
+    own = [d for d in documents.values() if d.region == answer.region.value]
+    return max(own, key=lambda d: d.year) if own else None
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,16 @@ from typing import Any
 
 from actions import estimate_logic as logic
 from actions.answers import default_chronic_table
-from actions.context import first_entity, latest_intent, latest_text, sender_token, utcnow
-from actions.numerals import read_amount
+from actions.context import (
+    cadre_of,
+    first_entity,
+    latest_intent,
+    latest_text,
+    sender_token,
+    utcnow,
+)
+from actions.fallback import ONLY_OUR_REGIONS
+from actions.lookup import subject_record
 from actions.registry_port import Registry
 from actions.registry_sql import get_registry
 from actions.sdk import (
@@ -18,15 +26,23 @@ from actions.sdk import (
     CollectingDispatcher,
     DomainDict,
     EventType,
+    FollowupAction,
     FormValidationAction,
     SlotSet,
     Tracker,
 )
 from actions.vocabulary import to_category, to_level, to_region, to_setting
+from understanding.numerals import read_amount
 
 FORM_SLOTS = ("region", "setting", "level", "total", "out_of_catalogue", "disease", "category")
 NO_ESTIMATE_YET = "还没有算过。请告诉我：哪个地区、住院还是门诊、哪级医院、一共花了多少钱。"
 _AMOUNT_INTENTS = {"inform", "estimate_cost", "correct"}
+# A turn of these that fills nothing is a stray answer: the form asks again in other words.
+# Any other intent (a topic question, help, 人工…) lets the form reject the turn, so the
+# rules answer it and the form goes on afterwards.
+STRAY_INTENTS = frozenset(
+    {"inform", "affirm", "deny", "correct", "estimate_cost", "greet", "thanks", "provide_digits"}
+)
 
 
 def _amount_span(tracker: Tracker, slot: str) -> str | None:
@@ -41,9 +57,55 @@ def _amount_span(tracker: Tracker, slot: str) -> str | None:
     return None
 
 
+def _registered_fields(registry: Registry | None, tracker: Tracker) -> dict[str, Any] | None:
+    """The registry facts of whom the estimate is for: a verified resident, or the resident a
+    signed-in cadre looked up (checked against the cadre's villages and audited); None for
+    everyone else."""
+    now = utcnow()
+    source = registry or get_registry()
+    if cadre_of(tracker) is not None and tracker.get_slot("subject"):
+        subject = subject_record(source, tracker, now, "cadre_estimate")
+        return dict(subject.estimate_fields) if subject is not None else None
+    token = sender_token(tracker)
+    if tracker.get_slot("verified") is not True or token is None:
+        return None
+    record = source.resident_for_sender(token, now)
+    return dict(record.estimate_fields) if record is not None else None
+
+
+def _filled(events: list[EventType]) -> bool:
+    return any(
+        event.get("event") == "slot"
+        and event.get("name") in FORM_SLOTS
+        and event.get("value") is not None
+        for event in events
+    )
+
+
 class ValidateEstimateForm(FormValidationAction):
+    """Fills and checks the estimate form. A turn that fills nothing (a stray answer such as
+    「贫困户」 while the level is asked) sets `reask`, so the form asks again in other words
+    (the response variation conditioned on it) instead of being rejected and lost."""
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        self._registry = registry
+
     def name(self) -> str:
         return "validate_estimate_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        place = first_entity(tracker, "place")
+        if place and not first_entity(tracker, "region") and not tracker.get_slot("region"):
+            dispatcher.utter_message(text=ONLY_OUR_REGIONS.format(place=place))
+        events = await super().run(dispatcher, tracker, domain)
+        asked = tracker.get_slot("requested_slot")
+        if asked and not _filled(events) and latest_intent(tracker) in STRAY_INTENTS:
+            events.append(SlotSet("reask", True))
+        elif tracker.get_slot("reask"):
+            events.append(SlotSet("reask", None))
+        return events
 
     async def required_slots(
         self,
@@ -52,10 +114,13 @@ class ValidateEstimateForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        verified = tracker.get_slot("verified") is True
-        return logic.required_slots(
-            tracker.get_slot("region"), tracker.get_slot("setting"), verified
-        )
+        slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+        registered = _registered_fields(self._registry, tracker)
+        needed = logic.required_slots(slots, registered is not None, registered)
+        said_outside = first_entity(tracker, "out_of_catalogue") is not None
+        if said_outside and "out_of_catalogue" not in needed:
+            needed.append("out_of_catalogue")  # checked against the total, then counted
+        return needed
 
     async def extract_total(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -66,6 +131,9 @@ class ValidateEstimateForm(FormValidationAction):
     async def extract_out_of_catalogue(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        said = first_entity(tracker, "out_of_catalogue")  # 「目录外的有三万」「都是目录内的」
+        if said is not None:
+            return {"out_of_catalogue": said}
         if tracker.get_slot("requested_slot") != "out_of_catalogue":
             return {}
         span = _amount_span(tracker, "out_of_catalogue")
@@ -89,7 +157,9 @@ class ValidateEstimateForm(FormValidationAction):
     def validate_out_of_catalogue(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        check = logic.check_out_of_catalogue(value, latest_intent(tracker))
+        check = logic.check_out_of_catalogue(
+            value, latest_intent(tracker), tracker.get_slot("total")
+        )
         if check.message:
             dispatcher.utter_message(text=check.message)
         return {"out_of_catalogue": check.value}
@@ -142,19 +212,10 @@ class ActionEstimate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
-        registered = self._registered_fields(tracker)
+        registered = _registered_fields(self._registry, tracker)
         reply = logic.estimate_reply(slots, registered)
         dispatcher.utter_message(text=reply.text)
         return [SlotSet("estimate_detail", reply.detail)]
-
-    def _registered_fields(self, tracker: Tracker) -> dict[str, Any] | None:
-        """A verified resident's registry facts; None for everyone else."""
-        token = sender_token(tracker)
-        if tracker.get_slot("verified") is not True or token is None:
-            return None
-        registry = self._registry or get_registry()
-        record = registry.resident_for_sender(token, utcnow())
-        return dict(record.estimate_fields) if record is not None else None
 
 
 class ActionEstimateDetail(Action):
@@ -169,4 +230,29 @@ class ActionEstimateDetail(Action):
             dispatcher.utter_message(text=NO_ESTIMATE_YET)
             return []
         dispatcher.utter_message(text="\n".join(str(line) for line in lines))
+        return []
+
+
+RE_ESTIMATE_ENTITIES = ("region", "setting", "level", "category", "disease", "out_of_catalogue")
+
+
+class ActionOutsideForm(Action):
+    """An answer when nothing was asked (inform/affirm/deny, no form): an amount, typically
+    after a rule answer offered to calculate, starts the estimate with what is already known
+    (the form reads the amount at activation); anything else asks what the resident wants."""
+
+    def name(self) -> str:
+        return "action_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if latest_intent(tracker) == "inform":
+            if first_entity(tracker, "amount") is not None:
+                return [FollowupAction("estimate_form")]
+            # 「那要是在镇卫生院住呢」 after an estimate: the same bill, one fact changed.
+            changed = any(first_entity(tracker, name) for name in RE_ESTIMATE_ENTITIES)
+            if changed and tracker.get_slot("total"):
+                return [FollowupAction("estimate_form")]
+        dispatcher.utter_message(response="utter_anything_else")
         return []

@@ -1,36 +1,105 @@
 """The estimate form's rules and the estimate reply, as pure functions (no rasa_sdk).
 
-What must be asked (docs/conversation.md): region, setting, level, total; out-of-catalogue only
-where it changes the result (荣昌 inpatient: 扶贫济困医疗基金 pays on 目录外 costs, 二（一）7),
-and the disease only for 固阳 chronic medicines (caps per disease, 附件).
+What must be asked (docs/conversation.md): region, setting and total always; the hospital level
+and (固阳 chronic medicines) the disease only when the answer differs between their possible
+values: the settlement core is run for every value, and a slot whose values all give the same
+personal share is not asked (a 固阳 poor resident's inpatient stay costs 5% at every level).
+The out-of-catalogue part is asked where it changes the result (荣昌 inpatient: 扶贫济困医疗基金
+pays on 目录外 costs, 二（一）7).
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from actions.numerals import CENT, parse_amount, read_amount
+from actions.answers import STALE_AFTER_YEARS, default_chronic_table, default_documents
 from settlement.errors import InputError
 from settlement.estimate import estimate, explanation_lines, parse_request, summary
-from settlement.identifiers import CATEGORY_NAMES, Category, Region, Setting
+from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category, Level, Region, Setting
+from understanding.numerals import CENT, parse_amount, read_amount
 
-BASE_SLOTS = ("region", "setting", "level", "total")
+BASE_SLOTS = ("region", "setting", "total")
+LEVELS = tuple(level.value for level in Level)
+INPATIENT_LEVELS = tuple(level for level in LEVELS if level != Level.VILLAGE)
+# The level used when every level gives the same personal share (the result says so).
+ANY_LEVEL = Level.COUNTY.value
 SETTLE_AT_OFFICE = "以当地医保经办机构结算为准"
 DETAIL_HINT = "回复“详细”看计算过程。"
-ABSURD_AMOUNT = "这个金额好像不太对，请再说一下一共花了多少钱，比如：2万3、8000元。"
+ABSURD_AMOUNT = (
+    "这个金额看起来不对（不能是负数、0或超过1亿元），请再说一下一共花了多少钱，比如：2万3、8000元。"
+)
+OUT_OF_CATALOGUE_ABOVE_TOTAL = (
+    "这两个数看起来不对：目录外（自费）的钱不能比总费用还多。"
+    "请再说一下目录外大概多少钱，没有就回0。"
+)
+EXIT_YEAR_UNKNOWN = "（按脱贫前的政策估算；脱贫后能享受多久看当地规定和脱贫年份）"
+SAME_AT_EVERY_LEVEL = "（各级医院自付相同）"
 NO_AMOUNT = "没听清金额，请再说一下一共花了多少钱，比如：2万3、8000元。"
 # 「没有」「不知道」 for out-of-catalogue costs: counted as 0, and the reply says so.
 _NONE_WORDS = ("没有", "没", "无", "不知道", "不清楚", "不晓得", "零")
 
 
-def required_slots(region: str | None, setting: str | None, verified: bool) -> list[str]:
-    """Slots to fill, in the order they are asked; a verified resident's region is on file."""
-    slots = [s for s in BASE_SLOTS if not (verified and s == "region")]
+def required_slots(
+    slots: dict[str, Any], verified: bool, registered: dict[str, Any] | None = None
+) -> list[str]:
+    """Slots to fill, in the order they are asked; a verified resident's region is on file.
+
+    The level and the disease are asked only when `matters` says the answer depends on them.
+    """
+    region, setting = slots.get("region"), slots.get("setting")
+    needed = [s for s in BASE_SLOTS if not (verified and s == "region")]
+    # The disease first: until it is known the level's effect cannot be computed.
+    chronic_in_guyang = region == Region.GUYANG and setting == Setting.CHRONIC
+    if chronic_in_guyang and (slots.get("disease") or matters("disease", slots, registered)):
+        needed.append("disease")
     if region == Region.RONGCHANG and setting == Setting.INPATIENT:
-        slots.append("out_of_catalogue")
-    if region == Region.GUYANG and setting == Setting.CHRONIC:
-        slots.append("disease")
-    return slots
+        needed.append("out_of_catalogue")
+    if slots.get("level") or matters("level", slots, registered):
+        needed.append("level")
+    return needed
+
+
+def with_defaults(slots: dict[str, Any]) -> dict[str, Any]:
+    """Slots with the values left unasked because they do not change the result: any level,
+    and for 固阳 chronic medicines any disease of the annex (matters() checked they agree)."""
+    filled = {**slots, "level": slots.get("level") or ANY_LEVEL}
+    chronic_in_guyang = (
+        filled.get("region") == Region.GUYANG and filled.get("setting") == Setting.CHRONIC
+    )
+    if chronic_in_guyang and not filled.get("disease"):
+        filled["disease"] = default_chronic_table().diseases[0].name
+    return filled
+
+
+def _candidates(slot: str, setting: object = None) -> tuple[str, ...]:
+    if slot == "level":
+        # A 村卫生室 has no beds: a stay in hospital is at a township clinic or above.
+        return INPATIENT_LEVELS if setting == Setting.INPATIENT else LEVELS
+    return tuple(row.name for row in default_chronic_table().diseases)
+
+
+def matters(slot: str, slots: dict[str, Any], registered: dict[str, Any] | None) -> bool:
+    """Whether the personal share differs between the values `slot` can take.
+
+    True while region, setting or total is unknown (nothing to compare yet) and when a value
+    is refused by the settlement core (then asking is the safe side).
+    """
+    if not all(slots.get(name) for name in BASE_SLOTS if name != "region") or not (
+        slots.get("region") or (registered or {}).get("region")
+    ):
+        return True
+    shares = set()
+    for value in _candidates(slot, slots.get("setting")):
+        trial = with_defaults({**slots, slot: value})
+        try:
+            request = parse_request(_request_data(trial, registered)[0])
+            shares.add(estimate(request).personal_pay)
+        except InputError:
+            return True
+        if len(shares) > 1:
+            return True
+    return False
 
 
 def decimal_text(amount: Decimal) -> str:
@@ -55,14 +124,19 @@ def check_total(text: object) -> AmountCheck:
     return AmountCheck(None, NO_AMOUNT)
 
 
-def check_out_of_catalogue(text: object, intent: str | None) -> AmountCheck:
+def check_out_of_catalogue(text: object, intent: str | None, total: object = None) -> AmountCheck:
+    """The out-of-catalogue part: 0 for 「没有」/deny, refused when above the total."""
     raw = str(text) if text is not None else ""
     if intent == "deny" or (read_amount(raw) is None and any(w in raw for w in _NONE_WORDS)):
         return AmountCheck("0.00", None)
     amount = read_amount(raw)
     if amount is not None and amount == 0:
         return AmountCheck("0.00", None)
-    return check_total(raw)
+    check = check_total(raw)
+    bill = parse_amount(str(total)) if total else None
+    if check.value is not None and bill is not None and Decimal(check.value) > bill:
+        return AmountCheck(None, OUT_OF_CATALOGUE_ABOVE_TOTAL)
+    return check
 
 
 @dataclass(frozen=True)
@@ -71,8 +145,10 @@ class EstimateReply:
     detail: list[str]
 
 
-def estimate_reply(slots: dict[str, Any], registered: dict[str, Any] | None) -> EstimateReply:
-    """Call settlement with the form's slots (and a verified resident's registry facts)."""
+def _request_data(
+    slots: dict[str, Any], registered: dict[str, Any] | None
+) -> tuple[dict[str, Any], bool]:
+    """The settlement request of the form's slots, and whether the category was assumed."""
     data: dict[str, Any] = {
         "region": slots.get("region"),
         "setting": slots.get("setting"),
@@ -81,24 +157,65 @@ def estimate_reply(slots: dict[str, Any], registered: dict[str, Any] | None) -> 
     }
     if slots.get("out_of_catalogue"):
         data["out_of_catalogue"] = slots["out_of_catalogue"]
-    if slots.get("disease"):
+    # The disease matters only for chronic-disease medicines (固阳's annex caps); a disease
+    # named in an inpatient story (「脑梗住院」) is not a settlement input.
+    if slots.get("disease") and slots.get("setting") == Setting.CHRONIC:
         data["disease"] = slots["disease"]
-    assumed_category = False
     if registered:
-        data.update(registered)
-    elif slots.get("category") in {c.value for c in Category}:
+        data.update({k: v for k, v in registered.items() if v is not None or k not in data})
+        return data, False
+    if slots.get("category") == Category.EXITED:
+        # The year of exit decides the continuation and no message gives it: the estimate is
+        # for the poor's rules, and the reply says so (EXIT_YEAR_UNKNOWN).
+        data["category"] = Category.POOR.value
+        return data, False
+    if slots.get("category") in {c.value for c in Category}:
         data["category"] = slots["category"]
-    else:
-        assumed_category = True  # the assistant is for 建档立卡 households: say so
+        return data, False
+    return data, True  # the assistant is for 建档立卡 households: say so
+
+
+def estimate_reply(
+    slots: dict[str, Any], registered: dict[str, Any] | None, today: date | None = None
+) -> EstimateReply:
+    """Call settlement with the form's slots (and a verified resident's registry facts).
+
+    A level left unasked (every level gives the same share) is computed at ANY_LEVEL and the
+    reply says the level does not matter instead of naming one. The reply names the year of
+    the region's document and, for an old one, where to check the rule in force today.
+    """
+    unasked_level = not slots.get("level")
+    slots = with_defaults(dict(slots))
+    data, assumed_category = _request_data(slots, registered)
     try:
         request = parse_request(data)
-        result = estimate(request)
+        result = estimate(request, today)
     except InputError as exc:
         return EstimateReply(f"暂时算不了：{exc.message}。可以回复“人工”咨询。", [])
-    parts = [summary(result, request.setting)]
+    head = summary(result, request.setting)
+    if unasked_level:
+        head = head.split("其中", 1)[0].rstrip("。") + f"{SAME_AT_EVERY_LEVEL}。"
+    parts = [head]
     if assumed_category:
         parts.append(f"（按{CATEGORY_NAMES[Category.POOR]}估算）")
+    elif slots.get("category") == Category.EXITED and not registered:
+        parts.append(EXIT_YEAR_UNKNOWN)
+    parts.append(date_basis(request.region, today))
     if result.uses_assumption or assumed_category:
         parts.append(f"{SETTLE_AT_OFFICE}。")
     parts.append(DETAIL_HINT)
     return EstimateReply("".join(parts), explanation_lines(result))
+
+
+def date_basis(region: Region, today: date | None = None) -> str:
+    """「按2017年固阳县文件估算。」: the year of the region's own document."""
+    year = region_document_year(region)
+    text = f"按{year}年{REGION_NAMES[region]}文件估算"
+    if (today or date.today()).year - year >= STALE_AFTER_YEARS:
+        text += "，现行标准可能已调整"
+    return text + "。"
+
+
+def region_document_year(region: Region) -> int:
+    years = [d.year for d in default_documents().values() if d.region == region.value]
+    return max(years)

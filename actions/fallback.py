@@ -5,9 +5,10 @@ politely what the assistant can do, with example questions.
 import logging
 
 from actions.clause_search import confident, quote, search
-from actions.context import known_region, latest_text
+from actions.context import first_entity, known_region, latest_text
 from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, Tracker
 from settlement.identifiers import Region
+from understanding.reader import mentions_domain
 
 logger = logging.getLogger(__name__)
 
@@ -20,12 +21,29 @@ POLITE_FALLBACK = (
 )
 
 
-def fallback_reply(text: str, region: Region | None = None) -> str:
+# A health-benefit question nothing answers: never the refusal above (issue kind 4).
+NOT_IN_DOCUMENTS = (
+    "这个问题文件里没有写，我不能乱说。可以问当地医保经办机构，或回复“人工”请工作人员帮您"
+    "问清楚；也可以换个说法，比如：住院能报几成、慢性病怎么报。"
+)
+ONLY_OUR_REGIONS = (
+    "目前只有南通、荣昌、固阳、盐城四个地方的政策，{place}的规定我查不到。"
+    "请问当地医保经办机构，或回复“人工”请工作人员帮忙。"
+)
+
+
+def fallback_reply(text: str, region: Region | None = None, place: str | None = None) -> str:
+    """A confident clause; else for a place outside our regions, which regions we cover; else
+    for a health-benefit question, that the documents do not say (and 人工); else the refusal."""
+    if place is not None:
+        return ONLY_OUR_REGIONS.format(place=place)
     hits = search(text, region)
     hit = confident(hits, text)
-    if hit is None:
-        return POLITE_FALLBACK
-    return quote(hit, text)
+    if hit is not None:
+        return quote(hit, text)
+    if mentions_domain(text):
+        return NOT_IN_DOCUMENTS
+    return POLITE_FALLBACK
 
 
 class ActionFallbackSearch(Action):
@@ -37,7 +55,9 @@ class ActionFallbackSearch(Action):
     ) -> list[EventType]:
         text = latest_text(tracker)
         region = known_region(tracker)
-        reply = fallback_reply(text, region)
+        # A place outside our regions counts only when the message names none of ours.
+        place = None if first_entity(tracker, "region") else first_entity(tracker, "place")
+        reply = fallback_reply(text, region, place)
         # The text itself may be personal: only at debug level, never at info.
         logger.debug("fallback search for %r (region %s)", text, region)
         dispatcher.utter_message(text=reply)

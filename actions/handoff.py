@@ -1,7 +1,8 @@
 """action_handoff: the region's responsible unit (policies/answers) and a handoff record.
 
-The record's summary is built from the conversation's slots, never from the resident's own
-words, so no phone or ID number typed into a message reaches the handoff list.
+The record's summary is built from the conversation's slots; the resident's own words only
+for a long letter (the gateway's metadata `letter`, ID numbers already replaced by tokens and
+phone numbers masked), which a person must read whole.
 """
 
 from actions.answers import AnswerBook, citation, default_answers, default_documents
@@ -12,6 +13,7 @@ from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, Tra
 from settlement.identifiers import REGION_NAMES, SETTING_NAMES, Region, Setting
 
 RECORDED = "已为您登记人工服务，工作人员会尽快联系您。"
+LETTER_KEPT = 2000  # gateway.text.MAX_MESSAGE_CHARS
 NO_REGION = "也可以直接咨询当地医保经办机构或卫生健康部门。"
 
 
@@ -36,6 +38,9 @@ def handoff_summary(tracker: Tracker, region: Region | None) -> str:
         parts.append(f"估算：{SETTING_NAMES[Setting(setting)]}{total}元")
     if tracker.get_slot("verified") is True:
         parts.append("已核实身份")
+    letter = metadata(tracker).get("letter")
+    if isinstance(letter, str) and letter:
+        parts.append(f"来信全文：{letter[:LETTER_KEPT]}")
     return "；".join(parts)
 
 

@@ -7,18 +7,20 @@ own villages. Both are audited; replies carry masked identifiers only.
 
 from datetime import datetime
 
+from actions.answers import Topic, default_answers, format_answer
 from actions.benefits import benefits_text
 from actions.context import (
     actor,
     cadre_of,
     first_entity,
+    known_region,
     latest_intent,
     latest_text,
     sender_key,
     sender_token,
     utcnow,
 )
-from actions.registry_port import Registry
+from actions.registry_port import Registry, ResidentRecord
 from actions.registry_sql import get_registry
 from actions.sdk import (
     Action,
@@ -38,6 +40,11 @@ NOT_FOUND = "没有找到这位居民，或查询已过期（30分钟），请�
 NOT_YOUR_VILLAGE = "这位居民不在您负责的村，不能查询。如确需查询，请联系管理员。"
 UNKNOWN_CADRE = "无法确认您的干部身份，请重新登录后再查。"
 EXPIRED = "登记信息暂时查不到了，请稍后再试，或回复“人工”。"
+NOT_A_CADRE_PERSONAL = (
+    "查别人的待遇只对登录的村干部开放。本人可以发“我的待遇”查自己的；"
+    "问政策可以直接问，比如：贫困户住院能报几成。"
+)
+FOLLOW_UP_HINT = "可以接着问：他慢病额度还剩多少、帮他算县医院住院1万自己出多少。"
 
 
 class _RegistryUser:
@@ -73,6 +80,17 @@ def verification_events(outcome: Outcome) -> list[EventType]:
     return [SlotSet("digits", None), SlotSet("verified", False), done]
 
 
+def with_region_overview(outcome: Outcome, tracker: Tracker) -> str:
+    """An unregistered sender who asked what they can get still hears what their region gives
+    (「俺能享受啥」 from a phone not on file)."""
+    message = outcome.message or ""
+    region = known_region(tracker)
+    if outcome.status != "unregistered" or region is None:
+        return message
+    overview = format_answer(default_answers().answer(Topic.OVERVIEW, region))
+    return f"{message}\n{overview}"
+
+
 class ValidateVerifyForm(_RegistryUser, FormValidationAction):
     """Runs the whole step itself: the lock and the registry decide, not slot mappings."""
 
@@ -91,7 +109,7 @@ class ValidateVerifyForm(_RegistryUser, FormValidationAction):
             actor=actor(tracker),
         )
         if outcome.message:
-            dispatcher.utter_message(text=outcome.message)
+            dispatcher.utter_message(text=with_region_overview(outcome, tracker))
         return verification_events(outcome)
 
 
@@ -116,39 +134,78 @@ class ActionMyBenefits(_RegistryUser, Action):
             return [SlotSet("verified", None)]
         self.registry.audit(actor(tracker), "benefits_lookup", resident_id=record.id)
         dispatcher.utter_message(text=benefits_text(record, now.date()))
-        return []
+        # Later rule questions are answered for the resident's own region.
+        return [SlotSet("region", record.region.value)]
 
 
 class ActionLookupResident(_RegistryUser, Action):
+    """A cadre's lookup (「查一下居民 <ID>」), and follow-ups about the same resident
+    (「他慢病额度还剩多少」): the resident looked up is remembered as `subject` (the gateway's
+    expiring token, never the ID number) and every follow-up is checked and audited again."""
+
     def name(self) -> str:
         return "action_lookup_resident"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=cadre_lookup(self.registry, tracker, utcnow()))
-        return []
+        now = utcnow()
+        token = first_entity(tracker, "id_token")
+        if token is None and cadre_of(tracker) is not None and tracker.get_slot("subject"):
+            record = subject_record(self.registry, tracker, now, "cadre_followup")
+            if record is None:
+                dispatcher.utter_message(text=NOT_FOUND)
+                return [SlotSet("subject", None)]
+            dispatcher.utter_message(text=benefits_text(record, now.date()))
+            return []
+        if token is None and cadre_of(tracker) is None:
+            dispatcher.utter_message(text=NOT_A_CADRE_PERSONAL)
+            return []
+        reply, found = cadre_lookup(self.registry, tracker, now)
+        dispatcher.utter_message(text=reply)
+        return [SlotSet("subject", token)] if found else []
 
 
-def cadre_lookup(registry: Registry, tracker: Tracker, now: datetime) -> str:
-    """The resident's masked card, for a cadre of the resident's village; audited either way."""
+def subject_record(
+    registry: Registry, tracker: Tracker, now: datetime, action: str
+) -> ResidentRecord | None:
+    """The resident a signed-in cadre looked up, still in the cadre's villages; audited.
+
+    None when there is no cadre, no subject, the token expired or the village does not match.
+    """
+    cadre_id, token = cadre_of(tracker), tracker.get_slot("subject")
+    if cadre_id is None or not token:
+        return None
+    cadre = registry.cadre(cadre_id)
+    record = registry.resident_for_id_token(str(token), now)
+    if cadre is None or record is None or record.village not in cadre.village_names:
+        registry.audit(actor(tracker), f"{action}_refused")
+        return None
+    registry.audit(actor(tracker), action, resident_id=record.id)
+    return record
+
+
+def cadre_lookup(registry: Registry, tracker: Tracker, now: datetime) -> tuple[str, bool]:
+    """The resident's masked card, for a cadre of the resident's village; audited either way.
+
+    Returns the reply and whether a resident was found and shown."""
     cadre_id = cadre_of(tracker)
     if cadre_id is None:
-        return NOT_A_CADRE
+        return NOT_A_CADRE, False
     who = actor(tracker)
     cadre = registry.cadre(cadre_id)
     if cadre is None:
         registry.audit(who, "cadre_lookup_refused", "unknown cadre")
-        return UNKNOWN_CADRE
+        return UNKNOWN_CADRE, False
     token = first_entity(tracker, "id_token")
     if token is None:
-        return ASK_ID
+        return ASK_ID, False
     record = registry.resident_for_id_token(token, now)
     if record is None:
         registry.audit(who, "cadre_lookup_not_found")
-        return NOT_FOUND
+        return NOT_FOUND, False
     if record.village not in cadre.village_names:
         registry.audit(who, "cadre_lookup_refused", "not the cadre's village", record.id)
-        return NOT_YOUR_VILLAGE
+        return NOT_YOUR_VILLAGE, False
     registry.audit(who, "cadre_lookup", resident_id=record.id)
-    return "\n".join(record.card)
+    return "\n".join((*record.card, FOLLOW_UP_HINT)), True

@@ -18,11 +18,61 @@ from actions.answers import (
     default_documents,
     format_answer,
 )
-from actions.context import first_entity, known_region, latest_intent, region_buttons
-from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, SlotSet, Tracker
+from actions.clause_search import confident, quote, search
+from actions.context import (
+    first_entity,
+    known_region,
+    latest_intent,
+    latest_text,
+    region_buttons,
+    sender_token,
+    utcnow,
+)
+from actions.registry_port import Registry
+from actions.registry_sql import get_registry
+from actions.sdk import (
+    Action,
+    CollectingDispatcher,
+    DomainDict,
+    EventType,
+    FollowupAction,
+    SlotSet,
+    Tracker,
+)
 from settlement.identifiers import Region
+from understanding.reader import topic_cue, topic_cues
 
 ASK_REGION = "这个问题各地规定不同。请问您是哪个地区的？"
+# After a rule that a bill's amount makes concrete: the offer to calculate (issue kind 1).
+OFFER = "想知道自己要掏多少，把总费用发给我，我帮您算。"
+OFFER_TOPICS = frozenset({Topic.RATES, Topic.ANNUAL_CAP, Topic.DEDUCTIBLE})
+NATIONAL_WORD = "国家"
+PROCEDURE_WORDS = (
+    "咋申请",
+    "怎么申请",
+    "咋办理",
+    "怎么办理",
+    "咋认定",
+    "怎么认定",
+    "鉴定",
+    "去哪",
+    "找谁",
+    "交给",
+    "归谁管",
+    "谁管",
+    "手续",
+    "材料",
+)
+FIRST_PERSON = ("我", "俺", "咱", "自个儿", "本人")
+VERIFY_FIRST = "您的号码已登记，可以按您本人的情况回答。"
+LETTER_CHARS = 60  # a message this long may ask two things
+GENERIC_TOPICS = frozenset({"rates", "overview"})
+FIGURE_WORDS = ("多少钱", "好多钱", "多少", "好多", "几千", "几万", "几百", "啥项目", "哪些项目")
+NO_FIGURE = "文件没有写具体数额，以当地医保经办机构的规定为准。"
+# A Guyang question naming a disease of the annex is answered with that disease's cap.
+DISEASE_TOPICS = frozenset(
+    {Topic.CHRONIC_DISEASE, Topic.ANNUAL_CAP, Topic.RATES, Topic.MAJOR_DISEASES}
+)
 CHRONIC_PERSONAL_SHARE = "贫困人口用药个人只负担5%"
 
 
@@ -33,13 +83,20 @@ class TopicReply:
     requested_topic: str | None = None  # the topic now waiting for a region
 
 
-def topic_of(intent: str | None, requested: object) -> Topic | None:
-    """ask_<topic> names the topic; any other intent (inform) continues the waiting topic."""
+def topic_of(intent: str | None, requested: object, text: str = "") -> Topic | None:
+    """The topic of a rule question: its cue words first (「报几成」 is about rates whatever the
+    classifier said), else the intent ask_<topic>; any other intent (inform) continues the
+    topic waiting for a region."""
     if intent and intent.startswith("ask_"):
-        try:
-            return Topic(intent.removeprefix("ask_"))
-        except ValueError:
-            return None
+        cue = topic_cue(text) if text else None
+        for name in (cue, intent.removeprefix("ask_")):
+            if name is None:
+                continue
+            try:
+                return Topic(name)
+            except ValueError:
+                continue
+        return None
     if isinstance(requested, str):
         try:
             return Topic(requested)
@@ -55,35 +112,87 @@ def topic_reply(
     already_asked: bool,
     disease: str | None = None,
     book: AnswerBook | None = None,
+    question: str = "",
 ) -> TopicReply:
-    """What to say: the region's answer, a one-time region question, or the national answer."""
+    """What to say: the region's answer, a one-time region question, or the national answer.
+
+    A question about the national document (「国家…」) is answered nationally without asking. A
+    question asking for a figure the answer does not give (「能给好多钱」) is told so plainly
+    (NO_FIGURE) instead of reading a rule as an amount (issue kind 9).
+    """
     answers = book or default_answers()
-    if region is None and answers.needs_region[topic] and not already_asked:
+    national_asked = region is None and NATIONAL_WORD in question
+    if region is None and answers.needs_region[topic] and not already_asked and not national_asked:
         return TopicReply(ASK_REGION, region_buttons(), requested_topic=topic.value)
-    if topic is Topic.CHRONIC_DISEASE and region is Region.GUYANG and disease:
-        specific = chronic_disease_line(disease)
-        if specific is not None:
-            return TopicReply(specific)
-    text = format_answer(answers.answer(topic, region))
-    if region is None and answers.needs_region[topic]:
+    if topic in DISEASE_TOPICS and region is Region.GUYANG and disease:
+        return TopicReply(chronic_disease_line(disease))
+    answer = answers.answer(topic, region)
+    text = format_answer(answer)
+    if asks_figure(question) and not states_figure(answer.text):
+        text += NO_FIGURE
+    if region is None and answers.needs_region[topic] and not national_asked:
         text += "告诉我您所在地区，可以查当地规定。"
+    elif topic in OFFER_TOPICS:
+        text += OFFER
     return TopicReply(text)
 
 
+def second_topics(question: str, first: Topic, region: Region | None) -> list[str]:
+    """A letter often asks two things (「药咋报？发票找哪个部门？」): for a long message with the
+    region known, the next topic it names is answered too."""
+    if len(question) < LETTER_CHARS or region is None:
+        return []
+    for name in topic_cues(question):
+        if name != first.value and name not in GENERIC_TOPICS:
+            try:
+                return [format_answer(default_answers().answer(Topic(name), region))]
+            except ValueError:
+                continue
+    return []
+
+
+def clause_beyond(question: str, topic: Topic, region: Region | None) -> list[str]:
+    """A question no cue word tied to a topic (the classifier's guess), or one asking how or
+    where (「慢病咋认定，去哪鉴定」), may ask something a clause answers better than the topic's
+    summary: a confident clause the topic's answer does not already cite is quoted after it."""
+    procedure = any(word in question for word in PROCEDURE_WORDS)
+    if region is None or (topic_cue(question) is not None and not procedure):
+        return []
+    hit = confident(search(question, region), question)
+    if hit is None:
+        return []
+    answer = default_answers().answer(topic, region)
+    cited = {(r.document, r.clause) for r in (answer.reference, *answer.also) if r is not None}
+    if (hit.document.id, hit.clause.number) in cited:
+        return []
+    return [quote(hit, question)]
+
+
+def asks_figure(question: str) -> bool:
+    """「能给好多钱」「起付线多少」「赔多少」: the resident wants an amount."""
+    return any(word in question for word in FIGURE_WORDS)
+
+
+def states_figure(answer: str) -> bool:
+    """The answer itself gives an amount of money or says that the document gives none."""
+    return "元" in answer or "没有写" in answer
+
+
 def chronic_disease_line(disease: str) -> str:
-    """One Guyang disease and its annual cap (附件), or why it is not in the list."""
+    """Guyang's annex rows for a disease and their annual caps, or why it is not in the list.
+
+    「糖尿病」 alone names two rows (with and without insulin): both are given."""
     table = default_chronic_table()
     row = table.find(disease)
+    rows = [row] if row is not None else [r for r in table.diseases if disease in r.name]
     source = cite_annex()
-    if row is None:
+    if not rows:
         return (
             f"“{disease}”不在固阳县45种特殊慢性病名单里，不能按特殊慢性病报销。"
             f"如有疑问请回复“人工”。（{source}）"
         )
-    return (
-        f"{row.name}在固阳县45种特殊慢性病名单里，年度最高支付限额{yuan(row.annual_cap)}，"
-        f"{CHRONIC_PERSONAL_SHARE}。（{source}）"
-    )
+    caps = "；".join(f"{r.name}年度最高支付限额{yuan(r.annual_cap)}" for r in rows)
+    return f"固阳县45种特殊慢性病名单里有：{caps}，{CHRONIC_PERSONAL_SHARE}。（{source}）"
 
 
 def cite_annex() -> str:
@@ -98,27 +207,51 @@ def region_events(tracker: Tracker, region: Region | None) -> list[EventType]:
 
 
 class ActionAnswerTopic(Action):
+    """The topic's answer. A registered resident who asks about themselves (「我住院是不是不用交
+    起付线」) with no region known is verified first: the personal answer (their region, category,
+    disability, chronic caps) answers better than a question about where they live."""
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        self._registry = registry
+
     def name(self) -> str:
         return "action_answer_topic"
+
+    def _registered_asker(self, tracker: Tracker) -> bool:
+        token = sender_token(tracker)
+        if token is None or tracker.get_slot("verified") is not None:
+            return False
+        if not any(word in latest_text(tracker) for word in FIRST_PERSON):
+            return False
+        registry = self._registry or get_registry()
+        return registry.resident_for_sender(token, utcnow()) is not None
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         requested = tracker.get_slot("requested_topic")
-        topic = topic_of(latest_intent(tracker), requested)
+        topic = topic_of(latest_intent(tracker), requested, latest_text(tracker))
         if topic is None:
             dispatcher.utter_message(
                 text="抱歉，我没听懂您想问哪项政策。可以回复“帮助”看看我能做什么。"
             )
             return []
         region = known_region(tracker)
+        if region is None and self._registered_asker(tracker):
+            dispatcher.utter_message(text=VERIFY_FIRST)
+            return [FollowupAction("verify_form")]
         reply = topic_reply(
             topic,
             region,
             already_asked=requested == topic.value,
             disease=first_entity(tracker, "disease") or tracker.get_slot("disease"),
+            question=latest_text(tracker),
         )
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        question = latest_text(tracker)
+        extras = second_topics(question, topic, region) or clause_beyond(question, topic, region)
+        for extra in extras:
+            dispatcher.utter_message(text=extra)
         events = region_events(tracker, region)
         if reply.requested_topic != requested:
             events.append(SlotSet("requested_topic", reply.requested_topic))

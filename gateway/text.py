@@ -14,7 +14,8 @@ from typing import Protocol
 
 from registry.idnumber import find_id_numbers, normalize
 
-MAX_MESSAGE_CHARS = 500
+# Longer than a Twilio SMS can be (1,600); a long letter is condensed for the NLU (letters.py).
+MAX_MESSAGE_CHARS = 2000
 
 # Chinese sentence punctuation stays full-width. NFKC would turn ，？！：；（） into ASCII
 # (but leave 。、「」“” alone), giving mixed text like "住院,能报多少?" that reads badly in

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from gateway import replies
+from gateway import letters, replies
 from gateway.channels.sms_format import choice_for_reply
 from gateway.memory import SenderMemory
 from gateway.messages import Channel
@@ -119,6 +119,7 @@ def prepare(
 def _ask(session: Session, turn: Turn, sender_key: str, memory: SenderMemory) -> Prepared:
     campaign, starts = _campaign(session, turn)
     topic: str | None = None
+    letter: str | None = None
     if starts or (turn.start and campaign is None):
         # Rasa's intent syntax: the campaign's topic is answered as if the resident asked.
         topic = campaign.topic if campaign else None
@@ -134,6 +135,9 @@ def _ask(session: Session, turn: Turn, sender_key: str, memory: SenderMemory) ->
             return tokens.issue(session, "id_number", number)
 
         text = redact_id_numbers(text, tokenize)
+        if len(text) > letters.NLU_CHARS:
+            letter = letters.mask_phones(text)
+            text = letters.condense(letter)
     conversation = traffic.conversation_for(
         session, turn.channel, sender_key, campaign.id if campaign else None
     )
@@ -153,4 +157,6 @@ def _ask(session: Session, turn: Turn, sender_key: str, memory: SenderMemory) ->
         "sender_token": sender_token,
         "cadre_id": turn.cadre_id,
     }
+    if letter is not None:
+        metadata["letter"] = letter
     return Prepared("ask", sender_key, text, metadata, message.id, topic=topic)

@@ -59,6 +59,12 @@ def _endpoints_file(config: StackConfig) -> Path:
     return path
 
 
+def _python_path(env: dict[str, str]) -> str:
+    """The repository root first, so Rasa finds bot.components and understanding."""
+    rest = env.get("PYTHONPATH", "")
+    return f"{ROOT}{os.pathsep}{rest}" if rest else str(ROOT)
+
+
 def services(config: StackConfig) -> list[Service]:
     base_env = {**os.environ, **config.env}
     python = str(ROOT / ".venv" / "bin" / "python")
@@ -88,7 +94,8 @@ def services(config: StackConfig) -> list[Service]:
                 str(ROOT / "bot" / "credentials.yml"),
             ],
             f"{config.rasa_url}/status",
-            base_env,
+            # The NLU pipeline's DomainReader (bot/components/) imports understanding/ from here.
+            {**base_env, "PYTHONPATH": _python_path(base_env)},
         ),
         Service(
             "gateway",

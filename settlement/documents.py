@@ -82,6 +82,11 @@ class Document(_Strict):
     region: Literal["nantong", "rongchang", "guyang", "yancheng", "national"]
     clauses: tuple[Clause, ...] = Field(min_length=1)
 
+    @property
+    def year(self) -> int:
+        """The year it was issued: its printed date, else the year in its id (guyang_2017)."""
+        return self.date.year if self.date is not None else int(self.id.rsplit("_", 1)[1])
+
     def clause(self, number: str) -> Clause:
         """The clause cited as `number` (五（三）5, 二(一)7, 附件); KeyError if there is none."""
         wanted = normalise(number)

@@ -1,4 +1,5 @@
-"""ARCHITECTURE.md's dependency table: settlement is pure; registry never imports the web."""
+"""ARCHITECTURE.md's dependency table: settlement is pure; registry never imports the web;
+understanding (shared with the Rasa environment) imports no project package."""
 
 import ast
 from pathlib import Path
@@ -22,6 +23,19 @@ FORBIDDEN = {
     },
     # registry may use settlement, never the web or the bot
     "registry": {"fastapi", "rasa_sdk", "gateway", "actions", "starlette"},
+    # understanding runs inside Rasa's Python 3.10 environment too: stdlib and PyYAML only
+    "understanding": {
+        "settlement",
+        "registry",
+        "gateway",
+        "actions",
+        "rasa",
+        "rasa_sdk",
+        "pydantic",
+        "sqlalchemy",
+        "fastapi",
+        "jieba",
+    },
 }
 
 

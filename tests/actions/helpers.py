@@ -9,7 +9,7 @@ SENDER = "u_3f1c9a0b2d4e"  # the gateway's keyed hash of the phone, never the ph
 
 DOMAIN: DomainDict = {
     "forms": {
-        "estimate_form": {"required_slots": ["region", "setting", "level", "total"]},
+        "estimate_form": {"required_slots": ["region", "setting", "total", "level"]},
         "verify_form": {"required_slots": ["digits"]},
     },
     # The metadata slots as bot/domain.yml declares them (custom mappings, no form condition).

@@ -1,6 +1,7 @@
 """policies/answers: complete, cited, short, and the loader refuses doubtful files."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,15 @@ def test_answers_fit_an_sms_and_name_their_basis(region: Region) -> None:
 
 def test_region_answer_cites_the_clause_by_title() -> None:
     answer = load_answers().answer(Topic.POVERTY_FUND, Region.RONGCHANG)
-    assert format_answer(answer).endswith("（《重庆市荣昌区健康扶贫工程实施方案》二（一）7）")
+    text = format_answer(answer, today=date(2018, 6, 1))
+    assert text.endswith("（2017年《重庆市荣昌区健康扶贫工程实施方案》二（一）7）")
+
+
+def test_an_old_documents_answer_says_where_to_check_the_rule_today() -> None:
+    # Issue kind 11: in 2026 a 2017 rule may have changed since.
+    answer = load_answers().answer(Topic.POVERTY_FUND, Region.RONGCHANG)
+    text = format_answer(answer, today=date(2026, 11, 29))
+    assert text.endswith("这是2017年的文件，现行规定以当地医保经办机构为准。")
 
 
 def test_guyang_chronic_caps_come_from_the_table() -> None:

@@ -6,16 +6,20 @@ from actions.estimate import (
     NO_ESTIMATE_YET,
     ActionEstimate,
     ActionEstimateDetail,
+    ActionOutsideForm,
     ValidateEstimateForm,
 )
-from actions.estimate_logic import ABSURD_AMOUNT
-from actions.sdk import SlotSet
+from actions.estimate_logic import ABSURD_AMOUNT, OUT_OF_CATALOGUE_ABOVE_TOTAL
+from actions.registry_port import CadreRecord
+from actions.sdk import FollowupAction, SlotSet
+from settlement.identifiers import Category, Region
 from tests.actions.fakes import FakeRegistry, guyang_resident
 from tests.actions.helpers import entity, message, run, text_message, tracker
 
 GUYANG_20000 = (
     "固阳县住院总费用20000.00元，预计个人自付1000.00元。其中基本医疗保险16787.50元，"
-    "医疗扶贫救助基金2212.50元。以当地医保经办机构结算为准。回复“详细”看计算过程。"
+    "医疗扶贫救助基金2212.50元。按2017年固阳县文件估算，现行标准可能已调整。"
+    "以当地医保经办机构结算为准。回复“详细”看计算过程。"
 )
 GUYANG_SLOTS = {"region": "guyang", "setting": "inpatient", "level": "county", "total": "20000.00"}
 
@@ -34,7 +38,7 @@ def test_estimate_without_category_says_what_it_assumed() -> None:
     _, messages = run(
         ActionEstimate(FakeRegistry()), tracker(message("好", "affirm"), GUYANG_SLOTS)
     )
-    assert "（按建档立卡贫困人口估算）以当地医保经办机构结算为准。" in messages[0]["text"]
+    assert "（按建档立卡贫困人口估算）按2017年固阳县文件估算" in messages[0]["text"]
 
 
 def test_verified_resident_uses_the_registry_not_the_slots() -> None:
@@ -70,7 +74,8 @@ def test_absurd_amount_is_asked_again_politely() -> None:
     latest = message("花了5亿", "inform", [entity("amount", "5亿", 2)])
     state = tracker(latest, {"requested_slot": "total"}, "estimate_form")
     events, messages = run(ValidateEstimateForm(), state)
-    assert events == [SlotSet("total", None)]
+    # Nothing filled: the form asks again in other words (reask) rather than being rejected.
+    assert events == [SlotSet("total", None), SlotSet("reask", True)]
     assert messages == [text_message(ABSURD_AMOUNT)]
 
 
@@ -125,3 +130,106 @@ def test_detail_shows_the_stored_lines() -> None:
 def test_detail_before_any_estimate() -> None:
     _, messages = run(ActionEstimateDetail(), tracker(message("详细", "ask_detail")))
     assert messages == [text_message(NO_ESTIMATE_YET)]
+
+
+# ---- issue kinds 2, 5, 6: ask only what matters, stray answers, impossible amounts ----------
+
+
+def test_a_guyang_poor_inpatient_stay_is_estimated_without_asking_the_level() -> None:
+    # Kind 2: 5% at every level below the 50万 total, so the level is never asked.
+    slots = {"region": "guyang", "setting": "inpatient", "total": "46000.00", "category": "poor"}
+    latest = message("固阳建档立卡户住院花了4万6自个儿掏多少", "estimate_cost")
+    events, _ = run(ValidateEstimateForm(), tracker(latest, slots, "estimate_form"))
+    assert events == [SlotSet("requested_slot", None)]
+    _, messages = run(ActionEstimate(FakeRegistry()), tracker(latest, slots))
+    assert messages[0]["text"].startswith(
+        "固阳县住院总费用46000.00元，预计个人自付2300.00元（各级医院自付相同）。"
+    )
+
+
+def test_the_level_is_asked_where_it_changes_the_answer() -> None:
+    slots = {"region": "nantong", "setting": "inpatient", "total": "30000.00"}
+    latest = message("南通住院三万", "estimate_cost")
+    events, _ = run(ValidateEstimateForm(), tracker(latest, slots, "estimate_form"))
+    assert events == []  # the domain's order: level is next, Rasa asks it
+
+
+def test_a_stray_answer_is_asked_again_in_other_words() -> None:
+    # Kind 5: 「贫困户」 while the level is asked fills nothing; the form must not be rejected.
+    latest = message("贫困户", "inform", [entity("category", "poor")])
+    slots = {"region": "nantong", "setting": "inpatient", "total": "30000.00"}
+    state = tracker(latest, slots | {"requested_slot": "level"}, "estimate_form")
+    events, _ = run(ValidateEstimateForm(), state)
+    assert events == [SlotSet("reask", True)]
+
+
+def test_a_side_question_lets_the_form_step_aside() -> None:
+    # A topic question fills nothing either, but it is not a stray answer: no reask, so the
+    # form rejects the turn and the rule answers the question before the form goes on.
+    latest = message("一站式结算在哪办", "ask_one_stop")
+    slots = {"region": "nantong", "setting": "inpatient", "total": "30000.00"}
+    state = tracker(latest, slots | {"requested_slot": "level"}, "estimate_form")
+    events, _ = run(ValidateEstimateForm(), state)
+    assert events == []
+
+
+@pytest.mark.parametrize("amount", ["-5000", "0", "100000000000"])
+def test_impossible_amounts_are_refused_never_estimated(amount: str) -> None:
+    # Kind 6: the reader keeps the sign (负五千 → -5000); zero and 一千亿 are refused too.
+    latest = message("住院花了负五千", "estimate_cost", [entity("amount", amount)])
+    state = tracker(latest, {"region": "guyang", "requested_slot": "total"}, "estimate_form")
+    events, messages = run(ValidateEstimateForm(), state)
+    assert events == [SlotSet("total", None), SlotSet("reask", True)]
+    assert messages == [text_message(ABSURD_AMOUNT)]
+
+
+def test_out_of_catalogue_above_the_total_is_refused() -> None:
+    latest = message(
+        "荣昌区医院住院两万 目录外的有三万",
+        "estimate_cost",
+        [entity("amount", "20000"), entity("out_of_catalogue", "30000")],
+    )
+    slots = {"region": "rongchang", "setting": "inpatient", "level": "county"}
+    state = tracker(latest, slots, "estimate_form", new_slots={"total": "20000"})
+    events, messages = run(ValidateEstimateForm(), state)
+    assert SlotSet("out_of_catalogue", None) in events
+    assert messages == [text_message(OUT_OF_CATALOGUE_ABOVE_TOTAL)]
+
+
+def test_an_amount_after_a_rule_answer_starts_the_estimate() -> None:
+    latest = message("两万", "inform", [entity("amount", "20000")])
+    events, messages = run(ActionOutsideForm(), tracker(latest, {"region": "guyang"}))
+    assert events == [FollowupAction("estimate_form")]
+    assert messages == []
+
+
+def test_an_answer_nobody_asked_for_gets_what_next() -> None:
+    events, messages = run(ActionOutsideForm(), tracker(message("好的", "affirm")))
+    assert events == []
+    assert messages[0]["response"] == "utter_anything_else"
+
+
+def test_the_estimate_names_its_document_year() -> None:
+    # Kind 11: 「按2017年固阳县文件估算」 and where the rule may have changed since.
+    latest = message("好", "affirm")
+    _, messages = run(ActionEstimate(FakeRegistry()), tracker(latest, GUYANG_SLOTS))
+    assert "按2017年固阳县文件估算，现行标准可能已调整。" in messages[0]["text"]
+
+
+def test_a_cadre_estimate_uses_the_resident_looked_up() -> None:
+    # Kind 8: 「帮他算下县医院住院一万二」 uses that resident's record, checked and audited.
+    registry = FakeRegistry(
+        id_tokens={"idtk0f3a9c2b71d4e5a6": guyang_resident(category=Category.DIBAO)},
+        cadres={3: CadreRecord(3, "刘村干", "cadre", Region.GUYANG, ("下湿壕村",))},
+    )
+    slots = {
+        "setting": "inpatient",
+        "level": "county",
+        "total": "12000.00",
+        "subject": "idtk0f3a9c2b71d4e5a6",
+        "cadre_id": "3",
+    }
+    latest = message("帮他算下", "estimate_cost", metadata={"channel": "web", "cadre_id": 3})
+    _, messages = run(ActionEstimate(registry), tracker(latest, slots))
+    assert messages[0]["text"].startswith("固阳县住院总费用12000.00元，预计个人自付600.00元")
+    assert [a.action for a in registry.audits] == ["cadre_estimate"]

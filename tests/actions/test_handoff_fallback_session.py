@@ -20,7 +20,7 @@ def test_handoff_names_the_regions_unit_and_records_a_request() -> None:
     assert messages == [
         text_message(
             "已为您登记人工服务，工作人员会尽快联系您。也可以找固阳县县人社局医疗扶贫救助“一站式”"
-            "服务窗口（《固阳县贫困人口医疗救助实施方案》五（四）4）。"
+            "服务窗口（2017年《固阳县贫困人口医疗救助实施方案》五（四）4）。"
         )
     ]
     assert registry.handoffs == [
@@ -88,3 +88,21 @@ def test_metadata_slots_follow_every_turn() -> None:
     events, messages = run(ValidateSlotMappings(), tracker(latest, {"channel": "web"}))
     assert events == [SlotSet("cadre_id", "3")]
     assert messages == []
+
+
+def test_a_health_question_nothing_answers_is_never_refused_as_off_topic() -> None:
+    # Issue kind 4: a domain word means 「文件里没有写」 and where to ask, not the refusal.
+    from actions.fallback import NOT_IN_DOCUMENTS, ONLY_OUR_REGIONS, POLITE_FALLBACK, fallback_reply
+
+    assert fallback_reply("医院给乱开药那钱谁出") == NOT_IN_DOCUMENTS
+    assert fallback_reply("今天天气咋样") == POLITE_FALLBACK
+    assert fallback_reply("我是成都的", place="成都") == ONLY_OUR_REGIONS.format(place="成都")
+
+
+def test_a_long_letter_is_kept_whole_in_the_handoff() -> None:
+    # Issue kind 10: the gateway's condensed text reaches the NLU; a person reads the letter.
+    registry = FakeRegistry()
+    letter = "我是固阳的贫困户，" + "家里情况很难。" * 60 + "能不能找个人帮我？"
+    latest = message("转人工", "human_handoff", metadata={"channel": "sms", "letter": letter})
+    run(ActionHandoff(registry), tracker(latest, {"region": "guyang"}))
+    assert registry.handoffs[0]["summary"].endswith(f"来信全文：{letter}")

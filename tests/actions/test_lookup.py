@@ -1,13 +1,16 @@
 """Verified personal lookups, the 5-failure lock, cadre lookups by village; all audited."""
 
 from actions.lookup import (
+    FOLLOW_UP_HINT,
+    NOT_A_CADRE_PERSONAL,
+    NOT_FOUND,
     NOT_YOUR_VILLAGE,
     ActionLookupResident,
     ActionMyBenefits,
     ValidateVerifyForm,
 )
 from actions.registry_port import CadreRecord
-from actions.sdk import FollowupAction, SlotSet
+from actions.sdk import FollowupAction, SlotSet, Tracker
 from actions.verification import NOW_LOCKED, UNREGISTERED
 from settlement.identifiers import Region
 from tests.actions.fakes import FakeRegistry, guyang_resident
@@ -35,7 +38,7 @@ def test_right_digits_verify_and_benefits_are_masked() -> None:
 
     latest = message("010016", "provide_digits", metadata=META)
     events, messages = run(ActionMyBenefits(registry), tracker(latest, {"verified": True}))
-    assert events == []
+    assert events == [SlotSet("region", "guyang")]  # later rule questions: their own region
     assert messages == [
         text_message(
             "已核实：150222********0016\n地区：固阳县\n人员类别：建档立卡贫困人口\n"
@@ -116,11 +119,46 @@ def _cadre_request(cadre_id: int = 3):  # type: ignore[no-untyped-def]
 def test_cadre_sees_a_resident_of_their_own_village() -> None:
     registry = FakeRegistry(id_tokens={ID_TOKEN: guyang_resident()}, cadres={3: CADRE})
     events, messages = run(ActionLookupResident(registry), _cadre_request())
-    assert events == []
-    assert messages == [text_message("\n".join(guyang_resident().card))]
+    # The resident is remembered by the expiring token (never the number) for follow-ups.
+    assert events == [SlotSet("subject", ID_TOKEN)]
+    assert messages == [text_message("\n".join((*guyang_resident().card, FOLLOW_UP_HINT)))]
     assert [(a.actor, a.action, a.resident_id) for a in registry.audits] == [
         ("cadre:3", "cadre_lookup", 7)
     ]
+
+
+def _follow_up(text: str, village: str = "下湿壕村") -> tuple[FakeRegistry, Tracker]:
+    registry = FakeRegistry(
+        id_tokens={ID_TOKEN: guyang_resident(village=village)}, cadres={3: CADRE}
+    )
+    latest = message(text, "lookup_resident", metadata={"channel": "web", "cadre_id": 3})
+    return registry, tracker(latest, {"subject": ID_TOKEN, "cadre_id": "3"})
+
+
+def test_cadre_follow_up_about_the_resident_looked_up() -> None:
+    registry, state = _follow_up("他慢病额度还剩多少")
+    events, messages = run(ActionLookupResident(registry), state)
+    assert events == []
+    assert (
+        "高血压二级及以上：年度限额1500.00元，今年已报300.00元，还剩1200.00元"
+        in (messages[0]["text"])
+    )
+    assert [(a.action, a.resident_id) for a in registry.audits] == [("cadre_followup", 7)]
+
+
+def test_cadre_follow_up_is_refused_once_the_resident_left_the_villages() -> None:
+    registry, state = _follow_up("他还有啥待遇", village="西斗铺村")
+    events, messages = run(ActionLookupResident(registry), state)
+    assert events == [SlotSet("subject", None)]
+    assert messages == [text_message(NOT_FOUND)]
+    assert [a.action for a in registry.audits] == ["cadre_followup_refused"]
+
+
+def test_a_resident_asking_about_someone_else_is_told_what_they_can_do() -> None:
+    latest = message("他的待遇还剩多少", "lookup_resident")
+    events, messages = run(ActionLookupResident(FakeRegistry()), tracker(latest))
+    assert events == []
+    assert messages == [text_message(NOT_A_CADRE_PERSONAL)]
 
 
 def test_cadre_is_refused_for_another_village() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.numerals import parse_amount
+from understanding.numerals import parse_amount
 
 DIGITS = "零一二三四五六七八九"
 FINANCIAL = str.maketrans("一二三四五六七八九十百千万", "壹贰叁肆伍陆柒捌玖拾佰仟萬")

@@ -28,7 +28,7 @@ def _scenarios(registry: FakeRegistry) -> list[tuple[Action, Tracker]]:
     return [
         (ActionFallbackSearch(), tracker(message(typed, "out_of_scope", metadata=META))),
         (ActionHandoff(registry), tracker(message(typed, "human_handoff", metadata=META))),
-        (ActionAnswerTopic(), tracker(message(typed, "ask_premium", metadata=META))),
+        (ActionAnswerTopic(registry), tracker(message(typed, "ask_premium", metadata=META))),
         (
             ValidateVerifyForm(registry),
             tracker(

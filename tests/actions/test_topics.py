@@ -2,12 +2,13 @@
 
 from actions.context import region_buttons
 from actions.sdk import SlotSet
-from actions.topics import ASK_REGION, ActionAnswerTopic
+from actions.topics import ASK_REGION, OFFER, ActionAnswerTopic
 from tests.actions.helpers import entity, message, run, text_message, tracker
 
 POVERTY_FUND_RONGCHANG = (
     "荣昌区扶贫济困医疗基金：农村贫困人口医保目录外费用单次超过3000元的，在不超过总费用30%以内"
-    "分段分档救助，每人每年最多5万元。（《重庆市荣昌区健康扶贫工程实施方案》二（一）7）"
+    "分段分档救助，每人每年最多5万元。（2017年《重庆市荣昌区健康扶贫工程实施方案》二（一）7）"
+    "这是2017年的文件，现行规定以当地医保经办机构为准。"
 )
 
 
@@ -25,7 +26,8 @@ def test_topic_answered_for_the_region_in_the_slot() -> None:
     assert messages == [
         text_message(
             "固阳县贫困人口在全县14所定点医疗机构看病实行“先诊疗、后结算”，入院不用交住院押金，"
-            "出院时只付个人5%的自费部分。（《固阳县贫困人口医疗救助实施方案》五（四）3）"
+            "出院时只付个人5%的自费部分。（2017年《固阳县贫困人口医疗救助实施方案》五（四）3）"
+            "这是2017年的文件，现行规定以当地医保经办机构为准。"
         )
     ]
 
@@ -34,7 +36,10 @@ def test_silent_region_gets_the_national_rule_said_to_be_national() -> None:
     latest = message("两癌筛查", "ask_women_children")
     _, messages = run(ActionAnswerTopic(), tracker(latest, {"region": "nantong"}))
     assert messages[0]["text"].startswith("南通市文件没有写妇幼健康项目。国家规定：")
-    assert messages[0]["text"].endswith("（《关于实施健康扶贫工程的指导意见》二（八））")
+    assert messages[0]["text"].endswith(
+        "（2016年《关于实施健康扶贫工程的指导意见》二（八））"
+        "这是2016年的文件，现行规定以当地医保经办机构为准。"
+    )
 
 
 def test_region_independent_topic_needs_no_region() -> None:
@@ -71,7 +76,83 @@ def test_guyang_disease_gets_its_own_cap() -> None:
     _, messages = run(ActionAnswerTopic(), tracker(latest, {"region": "guyang"}))
     assert messages == [
         text_message(
-            "高血压二级及以上在固阳县45种特殊慢性病名单里，年度最高支付限额1500元，"
-            "贫困人口用药个人只负担5%。（《固阳县贫困人口医疗救助实施方案》附件）"
+            "固阳县45种特殊慢性病名单里有：高血压二级及以上年度最高支付限额1500元，"
+            "贫困人口用药个人只负担5%。（2017年《固阳县贫困人口医疗救助实施方案》附件）"
         )
     ]
+
+
+def test_a_rule_question_is_answered_by_its_cue_words_with_an_offer_to_calculate() -> None:
+    # Issue kind 1: 「门诊报几成」 asks about rates whatever topic the classifier picked.
+    latest = message("固阳贫困户村卫生室看门诊报几成", "ask_coverage", [entity("region", "guyang")])
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    text = messages[0]["text"]
+    assert "县级及以下门诊报销比例由70%提高到80%" in text
+    assert text.endswith(OFFER)
+
+
+def test_a_cap_question_gets_the_annual_total() -> None:
+    latest = message("固阳贫困户一年报销有没有上限", "ask_deductible", [entity("region", "guyang")])
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert "最高支付50万元" in messages[0]["text"]
+
+
+def test_a_disease_named_in_a_cap_question_gets_its_annex_cap() -> None:
+    # Issue kind 4: 「帕金森吃药一年封顶多少」 is answered from the annex (4800), never refused.
+    latest = message(
+        "固阳 帕金森吃药一年封顶多少",
+        "ask_chronic_disease",
+        [entity("region", "guyang"), entity("disease", "帕金森氏综合征")],
+    )
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert "帕金森氏综合征年度最高支付限额4800元" in messages[0]["text"]
+
+
+def test_diabetes_without_saying_insulin_gets_both_rows() -> None:
+    latest = message("固阳糖尿病慢病限额", "ask_chronic_disease", [entity("disease", "糖尿病")])
+    _, messages = run(ActionAnswerTopic(), tracker(latest, {"region": "guyang"}))
+    assert "糖尿病（注射胰岛素治疗）年度最高支付限额4300元" in messages[0]["text"]
+    assert "糖尿病非注射胰岛素治疗年度最高支付限额1500元" in messages[0]["text"]
+
+
+def test_the_documents_give_no_deductible_amount_and_the_answer_says_so() -> None:
+    # Issue kind 9: the 50% cut is not an amount; say where to ask.
+    latest = message("固阳县医院住院起付线是多少钱", "ask_deductible", [entity("region", "guyang")])
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert "文件没有写起付线的具体金额，以县医保经办机构为准" in messages[0]["text"]
+
+
+def test_a_registered_resident_asking_about_themselves_is_verified_first() -> None:
+    # Issue kind 7: the personal answer (category, disability, caps) beats asking the region.
+    from actions.sdk import FollowupAction
+    from actions.topics import VERIFY_FIRST
+    from tests.actions.fakes import FakeRegistry, guyang_resident
+
+    registry = FakeRegistry(senders={"stk_a1": guyang_resident()})
+    latest = message(
+        "我住院是不是不用交起付线",
+        "ask_deductible",
+        metadata={"channel": "sms", "sender_token": "stk_a1"},
+    )
+    events, messages = run(ActionAnswerTopic(registry), tracker(latest))
+    assert events == [FollowupAction("verify_form")]
+    assert messages == [text_message(VERIFY_FIRST)]
+
+
+def test_a_question_for_a_figure_the_documents_do_not_give_is_told_so() -> None:
+    # Issue kind 9: 「能给好多钱」 about a fund the document names without an amount.
+    from actions.topics import NO_FIGURE
+
+    latest = message(
+        "荣昌 临时救助 能给好多", "ask_medical_assistance", [entity("region", "rongchang")]
+    )
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert NO_FIGURE in messages[0]["text"]
+
+
+def test_a_question_about_the_national_document_is_answered_nationally() -> None:
+    # Issue kind 11: 「国家…文件是哪一年出的」 needs no region, and the answer names the year.
+    latest = message("国家那个健康扶贫文件说住院报销比例提高吗", "ask_deductible")
+    events, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert events == []
+    assert "2016年《关于实施健康扶贫工程的指导意见》" in messages[0]["text"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.nlu_report import oov
+from bench.nlu_report import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -64,8 +64,8 @@ def _normalised(examples: Iterable[tuple[str, str]]) -> set[str]:
 def test_no_holdout_message_is_in_the_training_data() -> None:
     # Short replies (「门诊」「对头」) are easy to write twice by accident; a duplicate would make
     # the held-out figure a training figure for that message.
-    training = _normalised(oov.training_examples())
+    training = _normalised(examples.training_examples())
 
-    overlap = sorted(_normalised(oov.intent_examples(HOLDOUT)) & training)
+    overlap = sorted(_normalised(examples.intent_examples(HOLDOUT)) & training)
 
     assert overlap == [], f"held-out messages also in data/nlu (remove them there): {overlap}"

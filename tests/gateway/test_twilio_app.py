@@ -212,10 +212,24 @@ async def test_a_long_answer_is_paged_and_more_returns_the_next_page(
     assert all(segments(page) <= 3 for page in pages)
 
 
-async def test_a_message_over_500_characters_is_answered_politely_without_rasa(
+async def test_a_message_over_2000_characters_is_answered_politely_without_rasa(
     client: httpx.AsyncClient, rasa: FakeRasa
 ) -> None:
-    response = await post_sms(client, sms_form("问" * 501))
+    response = await post_sms(client, sms_form("问" * 2001))
 
-    assert "500字" in messages(response)[0]
+    assert "2000字" in messages(response)[0]
     assert rasa.received == []
+
+
+async def test_a_long_letter_reaches_rasa_condensed_and_whole_in_the_metadata(
+    client: httpx.AsyncClient, rasa: FakeRasa
+) -> None:
+    # Issue kind 10: a 600-character letter is read, not refused.
+    letter = "我是固阳的贫困户。" + "家里困难，" * 110 + "请问住院能报几成？"
+
+    await post_sms(client, sms_form(letter))
+
+    sent = rasa.received[0]
+    assert sent["message"].endswith("请问住院能报几成？")
+    assert len(sent["message"]) <= 160
+    assert sent["metadata"]["letter"] == letter

@@ -1,11 +1,16 @@
 """Money as residents write it: 两万三, 2.3万, 二万零五百元, 3千5, 1.5w, 壹万贰仟, 2,300元.
 
 `parse_amount` reads the first amount in a message and refuses what cannot be a medical bill
-(nothing, 0, more than 1亿); the form turns None into a polite question. Pure functions only.
+(nothing, negative, 0, more than 1亿); the form turns None into a polite question. A sign
+before the number (-5000, 负五千, 减两万) makes it negative, so 「花了负五千」 is refused, never
+read as 5000. Pure functions only (stdlib; runs in the Rasa environment too, Python 3.10).
 """
+
+from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -31,8 +36,22 @@ _SPAN = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[零一二三四五六七八九
 _LATIN_UNIT = re.compile(r"(?<=\d)([wWkK])(?![A-Za-z])")
 _LATIN_UNITS = {"w": "万", "k": "千"}
 # A number followed by one of these counts days, years, people… not yuan.
-_NOT_MONEY_AFTER = re.compile(r"^\s*(?:年|月|日|号|天|岁|次|个|种|人|级|%|％|分之|周|小时|点钟)")
+_NOT_MONEY_AFTER = re.compile(
+    r"^\s*(?:年|月|日|号|天|岁|次|个(?!人)|种|人|级|%|％|分之|周|小时|点钟|来[天年月岁个次周]|多[天年月岁个次周了]|几[天年月岁个次])"
+)
 _MONEY_AFTER = re.compile(r"^\s*(?:元|块|圆|钱)")
+_FILLER = re.compile(r"(?<=[0-9零一二三四五六七八九十百千])个(?=[万亿])")
+# A minus sign or 负/减 right before the number (spaces aside).
+_SIGN_BEFORE = re.compile(r"(?:-|－|−|负|减)\s*$")
+
+
+@dataclass(frozen=True)
+class AmountSpan:
+    """An amount found in a text: its value in yuan (signed) and where it stands."""
+
+    value: Decimal
+    start: int
+    end: int
 
 
 def parse_amount(text: str) -> Decimal | None:
@@ -44,10 +63,25 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 def read_amount(text: str) -> Decimal | None:
-    """The first amount in the text without any plausibility check (0 and 5亿 included)."""
-    folded = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    """The first amount in the text without any plausibility check (0, -5000 and 5亿 included)."""
+    span = find_amount(text)
+    return span.value if span is not None else None
+
+
+def find_amount(text: str) -> AmountSpan | None:
+    """The amount in the text and its span: one marked 元/块 wins, otherwise the first one.
+
+    Spans are positions in `text` (NFKC folding keeps one character for one).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    if len(folded) != len(text):
+        folded = text
+    folded = folded.translate(_FOLD)
     folded = _LATIN_UNIT.sub(lambda m: _LATIN_UNITS[m.group(1).lower()], folded)
-    candidates: list[tuple[int, Decimal]] = []
+    # 一千个亿 / 三百个万: the 个 between a number and its unit is colloquial filler. 零 keeps
+    # the length (spans stay positions in `text`) and adds nothing to the value.
+    folded = _FILLER.sub("零", folded)
+    candidates: list[tuple[int, AmountSpan]] = []
     for match in _SPAN.finditer(folded):
         span, after = match.group(), folded[match.end() :]
         before = folded[: match.start()]
@@ -56,20 +90,32 @@ def read_amount(text: str) -> Decimal | None:
             continue
         if _NOT_MONEY_AFTER.match(after):
             continue
+        # 几十万 / 好几万: a rough size, not an amount.
+        if before.endswith("几"):
+            continue
         # A Chinese digit without a unit is usually a word (一下, 一站式); it is an amount only
         # when it is the whole answer (五) or is followed by 元/块 (五块).
         has_arabic = any(c.isdigit() for c in span)
         bare = not has_arabic and not any(c in span for c in "十百千万亿")
+        # 千 or 万 with no number (「几千」「上万」) is no amount; nor is a lone 十 inside a
+        # word (红十字会) unless 元/块 follows or it is the whole answer.
+        if not has_arabic and not any(c in span for c in "零一二三四五六七八九十"):
+            continue
+        if span == "十" and not (_MONEY_AFTER.match(after) or folded.strip() == span):
+            continue
         if bare and not (_MONEY_AFTER.match(after) or folded.strip() == span):
             continue
         value = _span_value(span.replace(",", ""))
         if value is None:
             continue
+        start = match.start()
+        sign = _SIGN_BEFORE.search(before)
+        if sign is not None:
+            value, start = -value, sign.start()
         rank = 0 if _MONEY_AFTER.match(after) else 1
-        candidates.append((rank, value))
+        candidates.append((rank, AmountSpan(value, start, match.end())))
     if not candidates:
         return None
-    # An amount marked 元/块 wins; otherwise the first one.
     return min(candidates, key=lambda item: item[0])[1]
 
 

@@ -1,0 +1,139 @@
+"""The deterministic reader: entities however they are written, and the intent corrections.
+
+Messages here are written for these tests (never copied from data/nlu/ or the conversation set).
+"""
+
+import pytest
+
+from understanding.reader import (
+    asks_calculation,
+    correct_intent,
+    mentions_domain,
+    read,
+    topic_cue,
+)
+
+
+def entities(text: str) -> dict[str, str]:
+    return {found.entity: found.value for found in read(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a town of 固阳, a colloquial level, a stay written as 躺了, an amount in 万千 form
+        (
+            "兴顺西镇的 在县里的医院躺了一礼拜 花了一万八千六",
+            {"region": "guyang", "level": "county", "setting": "inpatient", "amount": "18600"},
+        ),
+        # a district of 盐城 and a county-level city of 南通
+        ("俺是射阳的", {"region": "yancheng"}),
+        ("如皋市人", {"region": "nantong"}),
+        # 万 with a trailing digit, and a category spelt as 建卡户
+        ("建卡户住院花了3万2", {"category": "poor", "setting": "inpatient", "amount": "32000"}),
+        # a disease by its alias maps to the annex row; medicine words make it chronic
+        ("帕金森每个月吃药", {"disease": "帕金森氏综合征", "setting": "chronic"}),
+        ("糖尿病没打胰岛素光吃药", {"disease": "糖尿病非注射胰岛素治疗", "setting": "chronic"}),
+        ("糖尿病天天打胰岛素", {"disease": "糖尿病（注射胰岛素治疗）"}),
+        # a place outside our four regions
+        ("我们是河南周口的", {"place": "河南"}),
+        # longest match: 不是贫困户 is not 贫困户
+        ("俺不是贫困户", {"category": "none"}),
+        # the ID's last six characters stand alone
+        ("15002x", {"digits": "15002X"}),
+    ],
+)
+def test_read_finds_closed_vocabularies(text: str, expected: dict[str, str]) -> None:
+    found = entities(text)
+    for entity, value in expected.items():
+        assert found.get(entity) == value, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("住院花了负三千", "-3000"),  # a sign in words is kept, so the form refuses it
+        ("花了 -800 块", "-800"),
+        ("一共0元", "0"),
+        ("花了两千亿", "200000000000"),  # absurd, still read: the form says it looks wrong
+        ("前后住了十来天，花了九千五", "9500"),  # 十来天 counts days, not yuan
+        ("住院三次花了2.5w", "25000"),
+    ],
+)
+def test_amounts_keep_their_sign_and_skip_counts(text: str, amount: str) -> None:
+    assert entities(text)["amount"] == amount
+
+
+def test_a_correction_keeps_the_new_value() -> None:
+    assert entities("说错了 不是门诊是住院")["setting"] == "inpatient"
+    assert entities("门诊和住院都去过")["setting"] == "outpatient"  # no marker: the first
+
+
+def test_an_id_token_is_not_read_as_an_amount() -> None:
+    assert "amount" not in entities("查一下居民 idtk0123456789abcdef")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("门诊医保给报几成啊", "rates"),
+        ("一年到头报销有个上限没", "annual_cap"),
+        ("大病保险报销比例多少", "critical_illness"),  # a fund's name beats 比例
+        ("住院前要先交押金不", "treat_first"),
+        ("帕金森吃药封顶多少", "chronic_disease"),
+        ("起付线是多少钱", "deductible"),
+        ("今天天气咋样", None),
+    ],
+)
+def test_topic_cues_most_specific_first(text: str, topic: str | None) -> None:
+    assert topic_cue(text) == topic
+
+
+def test_domain_terms_and_calculation_words() -> None:
+    assert mentions_domain("高血压药费能不能报")
+    assert mentions_domain("县医院")
+    assert not mentions_domain("明天下不下雨")
+    assert asks_calculation("帮我算算自己掏多少")
+    assert not asks_calculation("住院能报几成")
+
+
+RANKING = [("ask_deductible", 0.4), ("estimate_cost", 0.3), ("greet", 0.1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        # an amount spent with a setting is a calculation, even without 自己掏多少
+        ("荣昌贫困户住院花了两万", "inform", "estimate_cost"),
+        ("荣昌贫困户住院花了两万", "ask_deductible", "estimate_cost"),
+        # a rule question mistaken for a calculation gets the best topic intent
+        ("固阳门诊报几成", "estimate_cost", "ask_deductible"),
+        # a health question is never off-topic
+        ("帕金森封顶多少", "out_of_scope", "ask_deductible"),
+        ("医保卡丢了咋办", "out_of_scope", "ask_deductible"),
+        # asking to calculate without an amount starts the form
+        ("帮我算算自己掏多少", "out_of_scope", "estimate_cost"),
+        # an answer to the form (only an amount) stays an answer
+        ("两万", "inform", None),
+        # chit-chat without a domain word is left alone
+        ("哈哈哈", "out_of_scope", None),
+        # a place outside our regions goes to the fallback, which says which we cover
+        ("我是成都的", "out_of_scope", "nlu_fallback"),
+        # corrections and verification answers are never changed
+        ("不对 是3万", "correct", None),
+    ],
+)
+def test_correct_intent(text: str, intent: str, expected: str | None) -> None:
+    assert correct_intent(text, intent, RANKING, read(text)) == expected
+
+
+def test_a_weak_guess_on_a_domain_message_goes_to_clause_search() -> None:
+    ranking = [("out_of_scope", 0.9), ("ask_charity", 0.05)]
+    assert correct_intent("医保卡丢了咋办", "out_of_scope", ranking, []) == "nlu_fallback"
+
+
+def test_words_with_number_characters_are_not_amounts() -> None:
+    assert "amount" not in entities("红十字会能帮忙出医药费吗")  # 十 inside a name
+    assert "amount" not in entities("骨髓移植要好几十万")  # a rough size
+    assert "amount" not in entities("药费一年报的上限是几千")
+    assert entities("住一次院七千二能给报回来多少")["amount"] == "7200"

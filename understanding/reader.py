@@ -1,0 +1,303 @@
+"""What a message says, found deterministically: entities, topic cues, and intent corrections.
+
+`read(text)` → the entities (one value per kind; after a correction marker the last one);
+`topic_cue(text)` → the topic a rule question names; `mentions_domain(text)`;
+`correct_intent(text, intent, ranking, found)` → the intent to use instead of the classifier's,
+or None to keep it. These rules need no dialogue state; what depends on it (is a form asking?)
+stays with the actions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from understanding.numerals import find_amount
+from understanding.words import POLICIES, Lexicon, Word, load_lexicon
+
+# The last six characters of an ID number standing alone (the verification answer).
+_DIGITS = re.compile(r"(?<![0-9A-Za-z.])([0-9]{5}[0-9Xx])(?![0-9A-Za-z.万千百元块])")
+_ID_TOKEN = re.compile(r"idtk[0-9a-f]{16}")
+_INSULIN_NO = ("不打针", "不打胰岛素", "没打胰岛素", "不用打", "不注射", "口服", "吃药", "吃的药")
+_INSULIN_YES = ("打针", "打胰岛素", "注射胰岛素", "胰岛素")
+_DIABETES_NO_INSULIN = "糖尿病非注射胰岛素治疗"
+_DIABETES_INSULIN = "糖尿病（注射胰岛素治疗）"
+_CHRONIC_HINTS = (
+    "吃药",
+    "买药",
+    "拿药",
+    "药费",
+    "药钱",
+    "用药",
+    "开药",
+    "服药",
+    "透析",
+    "一年下来",
+)
+CHITCHAT = ("greet", "goodbye", "thanks", "affirm", "deny", "help")
+FALLBACKS = ("out_of_scope", "nlu_fallback")
+# Topics whose answer is a figure: an amount in such a question is asked about, not spent.
+RULE_FIGURE_TOPICS = ("annual_cap", "deductible")
+# A domain intent below this confidence is no better than the clause search.
+MIN_DOMAIN_CONFIDENCE = 0.15
+
+
+@dataclass(frozen=True)
+class Found:
+    entity: str
+    value: str
+    start: int
+    end: int
+    text: str
+
+
+def _scan(text: str, lexicon: Lexicon) -> list[Found]:
+    """Longest match at each position, left to right, no overlaps."""
+    found: list[Found] = []
+    by_first: dict[str, list[Word]] = {}
+    for word in lexicon.words:
+        by_first.setdefault(word.text[0], []).append(word)
+    i = 0
+    while i < len(text):
+        for word in by_first.get(text[i], ()):
+            if text.startswith(word.text, i):
+                found.append(Found(word.entity, word.value, i, i + len(word.text), word.text))
+                i += len(word.text)
+                break
+        else:
+            i += 1
+    return found
+
+
+def _diabetes(found: Found, text: str) -> Found:
+    if found.value != "糖尿病" and found.text != "糖尿病":
+        return found
+    tail = text[found.start :]
+    if any(w in tail for w in _INSULIN_NO):
+        return Found("disease", _DIABETES_NO_INSULIN, found.start, found.end, found.text)
+    if any(w in tail for w in _INSULIN_YES):
+        return Found("disease", _DIABETES_INSULIN, found.start, found.end, found.text)
+    return found
+
+
+def read(text: str, policies_dir: Path = POLICIES) -> list[Found]:
+    """One entity per kind, in text order: the first, or after a correction marker the last."""
+    lexicon = load_lexicon(policies_dir)
+    masked = _ID_TOKEN.sub(lambda m: " " * len(m.group()), text)
+    spans = [_diabetes(f, masked) for f in _scan(masked, lexicon)]
+    digits = _DIGITS.search(masked)
+    if digits is not None:
+        spans.append(Found("digits", digits.group(1).upper(), *digits.span(1), digits.group(1)))
+    outside = _out_of_catalogue(masked, lexicon)
+    if outside is not None:
+        spans.append(outside)
+        if outside.value != "0":
+            # The bill is the other amount: read the text with the out-of-catalogue one blanked.
+            masked = (
+                masked[: outside.start]
+                + " " * (outside.end - outside.start)
+                + masked[outside.end :]
+            )
+    amount = find_amount(masked)
+    if amount is not None:
+        # A bare six-character number is the ID's tail, unless money words stand next to it.
+        is_tail = digits is not None and digits.start(1) == amount.start
+        if not is_tail or _money_near(masked, amount.start, amount.end, lexicon):
+            piece = text[amount.start : amount.end]
+            spans.append(Found("amount", _decimal(amount.value), amount.start, amount.end, piece))
+    hint = _chronic_hint(spans, masked)
+    if hint is not None:
+        spans.append(hint)
+    correcting = any(marker in masked for marker in lexicon.cue("corrections"))
+    chosen: dict[str, Found] = {}
+    for span in sorted(spans, key=lambda f: f.start):
+        if span.entity not in chosen or correcting:
+            chosen[span.entity] = span
+    return sorted(chosen.values(), key=lambda f: f.start)
+
+
+def _decimal(value: Decimal) -> str:
+    """The entity value of an amount: a plain signed decimal ("-5000", "23000", "1.5")."""
+    return format(value.normalize(), "f")
+
+
+def _money_near(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    window = text[max(0, start - 4) : end + 2]
+    return any(word in window for word in lexicon.cue("spent"))
+
+
+def _chronic_hint(spans: list[Found], text: str) -> Found | None:
+    """A disease with medicine words and no setting named: chronic-disease medicines."""
+    if any(f.entity == "setting" for f in spans) or not any(f.entity == "disease" for f in spans):
+        return None
+    for word in _CHRONIC_HINTS:
+        at = text.find(word)
+        if at >= 0:
+            return Found("setting", "chronic", at, at + len(word), word)
+    return None
+
+
+def is_canonical(entity: str, value: str, policies_dir: Path = POLICIES) -> bool:
+    """Whether a value another extractor found is one of ours (DIET's 「区」 is no region)."""
+    lexicon = load_lexicon(policies_dir)
+    if entity == "region":
+        return value in lexicon.regions
+    if entity in ("setting", "level", "category", "disease"):
+        return any(w.entity == entity and w.value == value for w in lexicon.words)
+    return True
+
+
+def _out_of_catalogue(text: str, lexicon: Lexicon) -> Found | None:
+    """「都是目录内的」「没自费」 → 0; 「目录外的有三万」「自费的一万五」 → that amount."""
+    for phrase in lexicon.cue("none_out_of_catalogue"):
+        at = text.find(phrase)
+        if at >= 0:
+            return Found("out_of_catalogue", "0", at, at + len(phrase), phrase)
+    for word in lexicon.cue("out_of_catalogue"):
+        at = text.find(word)
+        if at < 0:
+            continue
+        window_start = at + len(word)
+        span = find_amount(text[window_start : window_start + 8])
+        if span is not None:
+            start, end = window_start + span.start, window_start + span.end
+            return Found("out_of_catalogue", _decimal(span.value), start, end, text[start:end])
+    return None
+
+
+def topic_cue(text: str, policies_dir: Path = POLICIES) -> str | None:
+    """The topic whose cue word the message holds, most specific topic first."""
+    cues = topic_cues(text, policies_dir)
+    return cues[0] if cues else None
+
+
+def topic_cues(text: str, policies_dir: Path = POLICIES) -> list[str]:
+    """Every topic whose cue word the message holds, most specific first."""
+    lexicon = load_lexicon(policies_dir)
+    return [topic for topic, cues in lexicon.topics if any(cue in text for cue in cues)]
+
+
+def mentions_domain(text: str, policies_dir: Path = POLICIES) -> bool:
+    """A region, setting, level, category, disease, fund or other health-benefit word."""
+    lexicon = load_lexicon(policies_dir)
+    if any(
+        f.entity in ("region", "setting", "level", "category", "disease")
+        for f in read(text, policies_dir)
+    ):
+        return True
+    return (
+        any(term in text for term in lexicon.cue("domain_terms"))
+        or topic_cue(text, policies_dir) is not None
+    )
+
+
+def about_someone(text: str, policies_dir: Path = POLICIES) -> bool:
+    """「他慢病额度还剩多少」: what is on file for a third person (其他 is not 他)."""
+    lexicon = load_lexicon(policies_dir)
+    plain = text
+    for word in ("其他", "其她", "娃他", "孩子他", "娃她", "孩子她"):  # 「娃他爸」 is the sender
+        plain = plain.replace(word, "")
+    third = any(word in plain for word in lexicon.cue("third_person"))
+    return third and any(word in plain for word in lexicon.cue("about_them"))
+
+
+def about_me(text: str, policies_dir: Path = POLICIES) -> bool:
+    """「俺能享受啥」「我这个贫困户有哪些照顾」: what applies to the sender personally."""
+    lexicon = load_lexicon(policies_dir)
+    first = any(word in text for word in lexicon.cue("first_person"))
+    return first and any(word in text for word in lexicon.cue("about_me"))
+
+
+def asks_calculation(text: str, policies_dir: Path = POLICIES) -> bool:
+    return any(cue in text for cue in load_lexicon(policies_dir).cue("calculate"))
+
+
+def _bill(found: list[Found], text: str, lexicon: Lexicon) -> bool:
+    """An amount of money spent (positive or not: an impossible one is refused by the form).
+
+    A calculation word or a spending word (花了, 费用…) makes any amount a bill; otherwise it
+    needs a setting, level, disease or 元/一共 beside it, and a question about a rule's own
+    figure (封顶, 起付线, 比例) is not a bill.
+    """
+    if not any(f.entity == "amount" for f in found):
+        return False
+    if asks_calculation(text) or any(word in text for word in lexicon.cue("spent")):
+        return True
+    context = any(f.entity in ("setting", "level", "disease") for f in found)
+    if topic_cue(text) in RULE_FIGURE_TOPICS and not context:
+        return False
+    share = any(word in text for word in lexicon.cue("my_share"))
+    return context or share or any(word in text for word in lexicon.cue("amount_words"))
+
+
+def _best(
+    ranking: list[tuple[str, float]], allowed: Callable[[str], bool]
+) -> tuple[str, float] | None:
+    for name, confidence in ranking:
+        if allowed(name):
+            return name, confidence
+    return None
+
+
+def _is_topic(name: str) -> bool:
+    return name.startswith("ask_") and name != "ask_detail"
+
+
+def correct_intent(
+    text: str,
+    intent: str | None,
+    ranking: list[tuple[str, float]],
+    found: list[Found],
+    policies_dir: Path = POLICIES,
+) -> str | None:
+    """The intent the message should have, when the classifier's is wrong by these rules:
+
+    - an amount spent (with a setting, level, disease, 花了…) or a request to calculate
+      (「帮我算」) → `estimate_cost`;
+    - what is on file for a third person (「他慢病额度还剩多少」) → `lookup_resident`;
+    - a place outside our regions and none of ours → `nlu_fallback` (which says which we cover);
+    - `estimate_cost` with neither, a fallback, or chit-chat/inform naming a topic, on a
+      message about health benefits → the topic intent (the action picks the topic by its cue
+      words), else the best domain intent if the classifier gave it some weight, else
+      `nlu_fallback` (clause search): never the off-topic refusal.
+    Returns None to keep the classifier's intent.
+    """
+    if text.startswith("/") or _ID_TOKEN.search(text):
+        return None
+    if intent in ("correct", "provide_digits", "lookup_resident", "ask_detail"):
+        return None
+    lexicon = load_lexicon(policies_dir)
+    kinds = {f.entity for f in found}
+    if about_someone(text, policies_dir) and "amount" not in kinds:
+        return "lookup_resident"
+    if about_me(text, policies_dir) and "amount" not in kinds and "region" not in kinds:
+        return "my_benefits" if intent != "my_benefits" else None
+    calc = asks_calculation(text, policies_dir)
+    if _bill(found, text, lexicon) or calc:
+        if intent == "inform" and not (calc or "setting" in kinds):
+            return None  # 「两万」 answering the form stays an answer
+        if intent == "my_benefits" and not calc:
+            return None
+        return "estimate_cost" if intent != "estimate_cost" else None
+    if "place" in kinds and "region" not in kinds and intent not in (*CHITCHAT, "human_handoff"):
+        return "nlu_fallback" if intent != "nlu_fallback" else None
+    cue = topic_cue(text, policies_dir)
+    rule_question = (
+        intent == "estimate_cost"
+        or intent in FALLBACKS
+        or (intent in (*CHITCHAT, "inform") and cue is not None)
+    )
+    if not rule_question:
+        return None
+    if intent != "estimate_cost" and not mentions_domain(text, policies_dir):
+        return None
+    if cue is not None:
+        best = _best(ranking, _is_topic)
+        return best[0] if best else "ask_deductible"
+    best = _best(ranking, lambda n: _is_topic(n) or n == "my_benefits")
+    if best is not None and best[1] >= MIN_DOMAIN_CONFIDENCE:
+        return best[0]
+    return "nlu_fallback" if intent != "nlu_fallback" else None

@@ -1,0 +1,130 @@
+"""The reader's vocabulary, loaded from policies/words/*.yaml and the annex tables.
+
+`load_lexicon(policies_dir)` → Lexicon. Every region file (`region`, `names`, `places`) adds its
+words; common.yaml holds settings, levels, categories, diseases outside the tables, places
+outside our regions and the cue lists; policies/tables/*.yaml rows with `diseases` add each
+disease's name and aliases (value: the table's name). Raises LexiconError on a malformed file.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
+ENTITY_SECTIONS = {"settings": "setting", "levels": "level", "categories": "category"}
+CUE_LISTS = (
+    "domain_terms",
+    "calculate",
+    "spent",
+    "my_share",
+    "amount_words",
+    "corrections",
+    "third_person",
+    "about_them",
+    "first_person",
+    "about_me",
+    "out_of_catalogue",
+    "none_out_of_catalogue",
+    "elsewhere",
+)
+
+
+class LexiconError(ValueError):
+    """A words file that does not have the expected shape (file and key named)."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    entity: str  # region | setting | level | category | disease | place
+    value: str  # the contract id (guyang, inpatient…), a table's disease name, or the text
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    words: tuple[Word, ...]  # longest first
+    regions: tuple[str, ...]
+    cues: dict[str, tuple[str, ...]]
+    topics: tuple[tuple[str, tuple[str, ...]], ...]  # in priority order
+
+    def cue(self, name: str) -> tuple[str, ...]:
+        return self.cues.get(name, ())
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise LexiconError(f"{where}: expected a list of words")
+    return list(value)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path.name}: expected a mapping")
+    return data
+
+
+def _region_words(directory: Path) -> tuple[list[Word], list[str]]:
+    words: list[Word] = []
+    regions: list[str] = []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == "common.yaml":
+            continue
+        data = _read(path)
+        region = data.get("region")
+        if not isinstance(region, str) or region != path.stem:
+            raise LexiconError(f"{path.name}: `region` must be {path.stem!r}")
+        regions.append(region)
+        for key in ("names", "places"):
+            words += [
+                Word(w, "region", region) for w in _strings(data.get(key), f"{path.name} {key}")
+            ]
+    return words, regions
+
+
+def _table_diseases(directory: Path) -> list[Word]:
+    words: list[Word] = []
+    for path in sorted(directory.glob("*.yaml")):
+        rows = _read(path).get("diseases") or []
+        for row in rows:
+            name = row.get("name")
+            if not isinstance(name, str):
+                raise LexiconError(f"{path.name}: a disease row without a name")
+            for text in (name, *(row.get("aliases") or ())):
+                words.append(Word(text, "disease", name))
+    return words
+
+
+@functools.lru_cache(maxsize=4)
+def load_lexicon(policies_dir: Path = POLICIES) -> Lexicon:
+    """The whole vocabulary; cached per directory (the files do not change while running)."""
+    directory = policies_dir / "words"
+    words, regions = _region_words(directory)
+    common = _read(directory / "common.yaml")
+    for section, entity in ENTITY_SECTIONS.items():
+        table = common.get(section)
+        if not isinstance(table, dict):
+            raise LexiconError(f"common.yaml: `{section}` must map ids to words")
+        for value, spellings in table.items():
+            words += [
+                Word(w, entity, str(value)) for w in _strings(spellings, f"{section}.{value}")
+            ]
+    words += _table_diseases(policies_dir / "tables")
+    words += [Word(w, "disease", w) for w in _strings(common.get("diseases"), "diseases")]
+    words += [Word(w, "place", w) for w in _strings(common.get("elsewhere"), "elsewhere")]
+    cues = {name: tuple(_strings(common.get(name), name)) for name in CUE_LISTS}
+    topics_raw = common.get("topics")
+    if not isinstance(topics_raw, dict):
+        raise LexiconError("common.yaml: `topics` must map topics to cue words")
+    topics = tuple((str(t), tuple(_strings(c, f"topics.{t}"))) for t, c in topics_raw.items())
+    # Longest first; at equal length the earlier entry (a region's own name) wins.
+    unique: dict[str, Word] = {}
+    for word in words:
+        unique.setdefault(word.text, word)
+    ordered = sorted(unique.values(), key=lambda w: -len(w.text))
+    return Lexicon(tuple(ordered), tuple(regions), cues, topics)
