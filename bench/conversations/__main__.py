@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.conversations.cases import load_cases
+from bench.conversations.cases import CASE_DIR, load_cases
 from bench.conversations.drive import CaseResult, Target, run_case
 from bench.conversations.report import render
 from healthaid.demo import CADRE, seed_demo
@@ -28,6 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", action="append", help="only cases of this kind")
     parser.add_argument("--id", action="append", help="only this case")
+    parser.add_argument("--cases", type=Path, default=CASE_DIR, help="a folder of case files")
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--report", type=Path, help="write the markdown report here")
     parser.add_argument(
@@ -39,7 +40,7 @@ def main() -> int:
     args = parser.parse_args()
     cases = [
         case
-        for case in load_cases()
+        for case in load_cases(args.cases)
         if (not args.kind or case.kind in args.kind) and (not args.id or case.id in args.id)
     ]
     if not (ROOT / "models" / "healthaid.tar.gz").exists():

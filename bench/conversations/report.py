@@ -23,7 +23,12 @@ def render(results: list[CaseResult], seconds: float, *, show_failures: bool) ->
     for kind, (ok, total) in by_kind(results).items():
         mark = "" if total and ok / total >= TARGET_KIND else " ✗"
         lines.append(f"| {kind} | {_share(ok, total)}{mark} |")
-    for prefix, name in (("r-", "real residents' questions"), ("w-", "written from the seeds")):
+    origins = (
+        ("r-", "real residents' questions"),
+        ("w-", "written from the seeds"),
+        ("f-", "written fresh, after the system was built"),
+    )
+    for prefix, name in origins:
         group = [r for r in results if r.case.id.startswith(prefix)]
         lines.append(f"| *{name}* | {_share(sum(r.passed for r in group), len(group))} |")
     if show_failures:
