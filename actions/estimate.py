@@ -40,6 +40,7 @@ _AMOUNT_INTENTS = {"inform", "estimate_cost", "correct"}
 # A turn of these that fills nothing is a stray answer: the form asks again in other words.
 # Any other intent (a topic question, help, 人工…) lets the form reject the turn, so the
 # rules answer it and the form goes on afterwards.
+SIDE_INTENTS = frozenset({"help", "out_of_scope", "nlu_fallback", "human_handoff", "goodbye"})
 STRAY_INTENTS = frozenset(
     {"inform", "affirm", "deny", "correct", "estimate_cost", "greet", "thanks", "provide_digits"}
 )
@@ -52,7 +53,10 @@ def _amount_span(tracker: Tracker, slot: str) -> str | None:
         return entity
     if tracker.get_slot("requested_slot") == slot:
         text = latest_text(tracker)
-        if read_amount(text) is not None or slot == "out_of_catalogue":
+        none_said = slot == "out_of_catalogue" and (
+            latest_intent(tracker) == "deny" or any(w in text for w in logic.NONE_WORDS)
+        )
+        if read_amount(text) is not None or none_said:
             return text
     return None
 
@@ -71,6 +75,12 @@ def _registered_fields(registry: Registry | None, tracker: Tracker) -> dict[str,
         return None
     record = source.resident_for_sender(token, now)
     return dict(record.estimate_fields) if record is not None else None
+
+
+def _side_question(tracker: Tracker) -> bool:
+    intent = latest_intent(tracker) or ""
+    topic = intent.startswith("ask_") and intent != "ask_detail"
+    return topic or intent in SIDE_INTENTS
 
 
 def _filled(events: list[EventType]) -> bool:
@@ -96,6 +106,11 @@ class ValidateEstimateForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.latest_action_name == "action_listen" and _side_question(tracker):
+            # A question beside the form (「一站式结算在哪办」) fills nothing: no events, so the
+            # form rejects the turn even when the message named a region or setting, and the
+            # interruption rules answer it before the form goes on.
+            return []
         place = first_entity(tracker, "place")
         if place and not first_entity(tracker, "region") and not tracker.get_slot("region"):
             dispatcher.utter_message(text=ONLY_OUR_REGIONS.format(place=place))

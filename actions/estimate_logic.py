@@ -37,7 +37,7 @@ EXIT_YEAR_UNKNOWN = "（按脱贫前的政策估算；脱贫后能享受多久�
 SAME_AT_EVERY_LEVEL = "（各级医院自付相同）"
 NO_AMOUNT = "没听清金额，请再说一下一共花了多少钱，比如：2万3、8000元。"
 # 「没有」「不知道」 for out-of-catalogue costs: counted as 0, and the reply says so.
-_NONE_WORDS = ("没有", "没", "无", "不知道", "不清楚", "不晓得", "零")
+NONE_WORDS = ("没有", "没", "无", "不知道", "不清楚", "不晓得", "零")
 
 
 def required_slots(
@@ -127,7 +127,7 @@ def check_total(text: object) -> AmountCheck:
 def check_out_of_catalogue(text: object, intent: str | None, total: object = None) -> AmountCheck:
     """The out-of-catalogue part: 0 for 「没有」/deny, refused when above the total."""
     raw = str(text) if text is not None else ""
-    if intent == "deny" or (read_amount(raw) is None and any(w in raw for w in _NONE_WORDS)):
+    if intent == "deny" or (read_amount(raw) is None and any(w in raw for w in NONE_WORDS)):
         return AmountCheck("0.00", None)
     amount = read_amount(raw)
     if amount is not None and amount == 0:

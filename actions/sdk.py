@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         sender_id: str
         slots: dict[str, Any]
         latest_message: dict[str, Any]
+        latest_action_name: str | None
         events: list[dict[str, Any]]
 
         @classmethod

@@ -164,13 +164,23 @@ def test_a_stray_answer_is_asked_again_in_other_words() -> None:
 
 
 def test_a_side_question_lets_the_form_step_aside() -> None:
-    # A topic question fills nothing either, but it is not a stray answer: no reask, so the
-    # form rejects the turn and the rule answers the question before the form goes on.
-    latest = message("一站式结算在哪办", "ask_one_stop")
+    # A topic question is not a stray answer: no events at all (not even the region it names),
+    # so the form rejects the turn and the rule answers the question before the form goes on.
+    latest = message("荣昌门诊报几成", "ask_deductible", [entity("region", "rongchang")])
     slots = {"region": "nantong", "setting": "inpatient", "total": "30000.00"}
-    state = tracker(latest, slots | {"requested_slot": "level"}, "estimate_form")
+    state = tracker(
+        latest, slots | {"requested_slot": "level"}, "estimate_form", new_slots={"region": "荣昌"}
+    )
     events, _ = run(ValidateEstimateForm(), state)
     assert events == []
+
+
+def test_a_side_question_is_not_read_as_the_out_of_catalogue_amount() -> None:
+    latest = message("一站式结算在哪办", "ask_one_stop")
+    slots = {"region": "rongchang", "setting": "inpatient", "total": "32000.00"}
+    state = tracker(latest, slots | {"requested_slot": "out_of_catalogue"}, "estimate_form")
+    events, messages = run(ValidateEstimateForm(), state)
+    assert (events, messages) == ([], [])
 
 
 @pytest.mark.parametrize("amount", ["-5000", "0", "100000000000"])
