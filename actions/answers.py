@@ -27,6 +27,7 @@ from settlement.documents import (
 )
 from settlement.errors import PolicyError
 from settlement.identifiers import Region
+from settlement.policy import default_policies
 from settlement.yamlio import load_model
 
 NATIONAL = "national"
@@ -208,7 +209,28 @@ def format_answer(
         return text
     basis = _basis_document(answer, docs)
     note = stale_note(basis, today) if basis is not None else None
+    ended = transition_end(answer.region, today)
+    if note and ended is not None:
+        # 盐城: the document's own 5-year transition has run out, which says more than its age.
+        note = note.replace("的文件，", f"的文件，文件定的过渡期已于{ended}年底结束，", 1)
     return text + note if note else text
+
+
+def transition_end(region: Region | None, today: date | None = None) -> int | None:
+    """The last year of a region's transition period when it is over by `today`, else None.
+
+    From the rules' note `transition_over` (policies/rules/<region>.yaml, its `on_or_after`):
+    盐城's 5-year transition from 2021 (一（一）) ends with 2025.
+    """
+    if region is None:
+        return None
+    policy = default_policies()[region]
+    over = next((n for n in policy.notes if n.id == "transition_over"), None)
+    if over is None or over.when.on_or_after is None:
+        return None
+    if (today or date.today()) < over.when.on_or_after:
+        return None
+    return over.when.on_or_after.year - 1
 
 
 def _basis_document(answer: Answer, documents: dict[str, Document]) -> Document | None:

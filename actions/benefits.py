@@ -5,14 +5,14 @@ and what applies now. Masked identifiers only. Pure functions of a ResidentRecor
 from datetime import date
 from decimal import Decimal
 
-from actions.answers import default_chronic_table
+from actions.answers import Topic, default_answers, default_chronic_table, default_documents
 from actions.registry_port import ResidentRecord
 from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category, Disability, Region
 from settlement.money import yuan
 from settlement.policy import default_policies
+from settlement.rules import DatedValues
 
 # 南通 三（三）: 「脱贫后相关政策延续二年（包括2016年脱贫的对象）」.
-NANTONG_CONTINUATION_YEARS = 2
 
 
 def benefits_text(record: ResidentRecord, today: date) -> str:
@@ -96,14 +96,43 @@ def applies_now(record: ResidentRecord, today: date) -> str:
 
 
 def after_exit(record: ResidentRecord, today: date) -> str:
-    if record.region is Region.NANTONG and record.exit_year:
-        last = record.exit_year + NANTONG_CONTINUATION_YEARS
-        if today.year <= last:
-            return f"脱贫后政策延续二年，可享受到{last}年底（三（三））"
-        return f"脱贫后二年的延续期已于{last}年底结束（三（三）），按普通参保居民政策"
+    if record.exit_year:
+        told = continuation(record.region, record.exit_year, today)
+        if told is not None:
+            return told + "，按普通参保居民政策" if "结束" in told else told
     if record.region is Region.YANCHENG:
         return yancheng_transition(record, today)
     return "当地文件没有写脱贫以后还能享受多久，请回复“人工”，由医保经办机构答复"
+
+
+def continuation(region: Region, exit_year: int, today: date) -> str | None:
+    """Whether the benefits continued after leaving poverty in `exit_year` still run today.
+
+    From the region's rules (`eligibility.exit_continuation_years`, and the first exit year
+    the continuation covers, `eligibility.exit_continuation_from_year`); None when the region's
+    documents give no continuation (only 南通's does: 三（三）, 延续二年 including 2016 exits).
+    """
+    policy = default_policies()[region]
+    years = _whole_years(policy.dated.get("eligibility.exit_continuation_years"), today)
+    if years is None:
+        return None
+    reference = policy.parameters["eligibility.exit_continuation_years"].reference
+    clause = f"（{reference.clause}）" if reference is not None else ""
+    first = _whole_years(policy.dated.get("eligibility.exit_continuation_from_year"), today)
+    if first is not None and exit_year < first:
+        return f"早于{first}年脱贫的不在脱贫后延续政策的范围内{clause}"
+    last = exit_year + years
+    if today.year <= last:
+        return f"{exit_year}年脱贫的，政策延续{years}年，可享受到{last}年底{clause}"
+    return f"{exit_year}年脱贫的，{years}年延续期已于{last}年底结束{clause}"
+
+
+def _whole_years(values: DatedValues | None, today: date) -> int | None:
+    """A dated count of years (or a year) in force today, or None when there is none."""
+    if values is None:
+        return None
+    value = values.at(today)
+    return int(value) if isinstance(value, int | Decimal) else None
 
 
 def yancheng_transition(record: ResidentRecord, today: date) -> str:
@@ -114,4 +143,9 @@ def yancheng_transition(record: ResidentRecord, today: date) -> str:
     if isinstance(covered, list | tuple) and record.category.value in covered:
         return "5年过渡期内健康帮扶政策保持总体稳定（一（一））"
     over = next((n.text for n in policy.notes if n.id == "transition_over"), None)
-    return over or "过渡期以后的政策请回复“人工”咨询"
+    # What the document gave (its overview answer), then that its transition is over: the
+    # resident learns both what to ask about and that it must be checked today.
+    gave = default_answers().answer(Topic.OVERVIEW, record.region)
+    year = default_documents()[gave.reference.document].year if gave.reference else None
+    basis = f"按{year}年文件，" if year else ""
+    return f"{basis}{gave.text.rstrip('。')}。{over or '过渡期以后的政策请回复“人工”咨询'}"

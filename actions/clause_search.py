@@ -8,6 +8,7 @@ the polite fallback instead of a random clause.
 
 import functools
 import logging
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,11 @@ from pathlib import Path
 import jieba
 from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]  # ships no py.typed
 
-from actions.answers import default_documents
+from actions.answers import default_documents, stale_note
 from actions.vocabulary import to_region
 from settlement.documents import Clause, Document
 from settlement.identifiers import Region
+from understanding.words import load_lexicon
 
 # Calibrated on the documents (tests/actions/test_clause_search.py): questions that name a
 # policy score 9 and more; small talk sharing a common word (医院, 养老) stays near 5.
@@ -169,3 +171,137 @@ def excerpt(hit: Hit, question: str, limit: int = 90) -> str:
 def quote(hit: Hit, question: str) -> str:
     """根据《…》五（四）3：… — the citation a resident can show at the hospital window."""
     return f"根据《{hit.document.title}》{hit.clause.number}：{excerpt(hit, question)}"
+
+
+# ---- one sentence that answers a detail ---------------------------------------------------
+# A topic's answer summarises its clause; a resident often asks a detail the summary leaves
+# out (「那个基金一共有多少钱」「慢病去哪鉴定」「过度治疗那钱谁出」). `detail` finds the sentence
+# of the region's document (or the national guideline) that shares the most informative
+# character pairs with the question — pairs the answer already holds do not count — so a
+# question the answer covers adds nothing. Character pairs, not jieba words: residents'
+# spellings cut differently (「就诊率要」), pairs still meet the document's 「就诊率达到」.
+DETAIL_MIN_SCORE = 7.5  # calibrated in tests/actions/test_clause_search.py: hits 8–31, misses ≤ 5.5
+DETAIL_MARGIN = 1.1
+EXTRA_MIN_SCORE = 5.0  # after a topic's answer: one rare pair the answer lacks is enough
+MAPPED_WEIGHT = 1.5  # a pair of a document word the resident's phrase maps to (北京 → 县外)
+DETAIL_CHARS = 90
+NATIONAL_WHEN_REGIONAL = 0.8
+_CJK_OR_NUMBER = re.compile(r"[\u4e00-\u9fff]+|\d+(?:\.\d+)?%?")
+_DOC_SENTENCE = re.compile(r"[^。；]+[。；]?")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    document: Document
+    clause: Clause
+    text: str
+    pairs: frozenset[str]
+
+
+def pairs(text: str) -> frozenset[str]:
+    """Character pairs of the Chinese runs, and whole numbers (2020, 95%)."""
+    found: set[str] = set()
+    for run in _CJK_OR_NUMBER.findall(text):
+        if run[0].isdigit():
+            found.add(run)
+        else:
+            found |= {run[i : i + 2] for i in range(len(run) - 1)}
+    return frozenset(found)
+
+
+@functools.cache
+def _sentences(region: Region | None) -> tuple[tuple[Sentence, ...], dict[str, float]]:
+    """The sentences of the region's document and the national guideline, with pair IDFs."""
+    wanted = {"national", region.value if region else "national"}
+    sentences = tuple(
+        Sentence(document, clause, text.strip(), pairs(text))
+        for document in default_documents().values()
+        if document.region in wanted
+        for clause in document.clauses
+        for text in _DOC_SENTENCE.findall(_RESPONSIBLE.sub("", clause.text).replace("\n", ""))
+        if len(text.strip()) > 4
+    )
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for pair in sentence.pairs:
+            counts[pair] = counts.get(pair, 0) + 1
+    idf = {pair: math.log(len(sentences) / n) for pair, n in counts.items()}
+    return sentences, idf
+
+
+def _question_pairs(question: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The question's own pairs, and the document words its phrases map to (北京 → 县外)."""
+    lexicon = load_lexicon()
+    text, mapped = question, []
+    for said, written in lexicon.document_words.items():
+        if said in text:
+            mapped.append(written)
+    names = [w.text for w in lexicon.words if w.entity == "region"]
+    for word in sorted((*names, *lexicon.cue("generic_words")), key=len, reverse=True):
+        text = text.replace(word, " ")
+    return pairs(text), tuple(mapped)
+
+
+def detail(
+    question: str, region: Region | None, answer: str = "", min_score: float = DETAIL_MIN_SCORE
+) -> str | None:
+    """「根据2017年《…》五（三）5：…共计1045万…」 — the sentence answering what `answer` leaves out.
+
+    Scores each sentence by the IDF of the character pairs it shares with the question and
+    `answer` lacks, plus, for each document word the question's phrases map to that the
+    sentence holds whole, MAPPED_WEIGHT times its pairs' IDF; returns the best when it scores
+    `min_score` or more (on its own also sharing at least two things), beats the best sentence
+    of another clause by DETAIL_MARGIN and is not already in the answer; else None. After a
+    topic's answer the caller passes EXTRA_MIN_SCORE (one rare shared pair is enough).
+    """
+    sentences, idf = _sentences(region)
+    asked, mapped = _question_pairs(question)
+    said = pairs(answer)
+    wanted = asked - said
+    words = tuple(w for w in mapped if w not in answer)
+    if not wanted and not words:
+        return None
+
+    def shared(sentence: Sentence) -> tuple[float, int]:
+        own = wanted & sentence.pairs
+        held = [w for w in words if w in sentence.text]
+        value = sum(idf[p] for p in own) + MAPPED_WEIGHT * sum(
+            idf.get(p, 0.0) for w in held for p in pairs(w)
+        )
+        return value * _own_first(sentence.document, region), len(own) + len(held)
+
+    scored = sorted(((shared(s), i) for i, s in enumerate(sentences)), reverse=True)
+    (best_score, things), best = scored[0]
+    top = sentences[best]
+    if best_score < min_score or top.text.rstrip("。；") in answer:
+        return None
+    if min_score >= DETAIL_MIN_SCORE and things < 2:
+        return None  # on its own, a sentence must share more than one thing with the question
+    runner_up = next(
+        (value for (value, _), i in scored[1:] if sentences[i].clause != top.clause), 0.0
+    )
+    if best_score < runner_up * DETAIL_MARGIN:
+        return None
+    where = f"{top.document.year}年《{top.document.title}》{top.clause.number}"
+    quoted = f"根据{where}：{_window(top.text, wanted | pairs(' '.join(words)))}"
+    return quoted + (stale_note(top.document) or "")
+
+
+def _own_first(document: Document, region: Region | None) -> float:
+    """With a region known, its own document before the national guideline."""
+    return NATIONAL_WHEN_REGIONAL if region is not None and document.region == "national" else 1.0
+
+
+def _window(sentence: str, wanted: frozenset[str]) -> str:
+    """A long sentence cut to DETAIL_CHARS around its first phrase that holds a wanted pair."""
+    if len(sentence) <= DETAIL_CHARS:
+        return sentence
+    phrases = re.findall(r"[^，,]+[，,]?", sentence)
+    first = next((i for i, p in enumerate(phrases) if pairs(p) & wanted), 0)
+    text = ""
+    for phrase in phrases[first:]:
+        if text and len(text) + len(phrase) > DETAIL_CHARS:
+            break
+        text += phrase
+    text = text[:DETAIL_CHARS]
+    return text if text.endswith(("。", "；")) else text.rstrip("，,") + "…"

@@ -23,6 +23,7 @@ from actions.registry_port import Registry
 from actions.registry_sql import get_registry
 from actions.sdk import (
     Action,
+    ActionExecutionRejected,
     CollectingDispatcher,
     DomainDict,
     EventType,
@@ -53,10 +54,7 @@ def _amount_span(tracker: Tracker, slot: str) -> str | None:
         return entity
     if tracker.get_slot("requested_slot") == slot:
         text = latest_text(tracker)
-        none_said = slot == "out_of_catalogue" and (
-            latest_intent(tracker) == "deny" or any(w in text for w in logic.NONE_WORDS)
-        )
-        if read_amount(text) is not None or none_said:
+        if read_amount(text) is not None:
             return text
     return None
 
@@ -83,6 +81,18 @@ def _side_question(tracker: Tracker) -> bool:
     return topic or intent in SIDE_INTENTS
 
 
+def _resuming(tracker: Tracker) -> bool:
+    """Whether the form comes back after another action answered the latest message (its
+    validation then sees that message again, and must not reject it twice)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        name = event.get("name") if event.get("event") == "action" else None
+        if name and name not in ("estimate_form", "action_listen", "validate_estimate_form"):
+            return True
+    return False
+
+
 def _filled(events: list[EventType]) -> bool:
     return any(
         event.get("event") == "slot"
@@ -106,11 +116,12 @@ class ValidateEstimateForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if tracker.latest_action_name == "action_listen" and _side_question(tracker):
-            # A question beside the form (「一站式结算在哪办」) fills nothing: no events, so the
-            # form rejects the turn even when the message named a region or setting, and the
-            # interruption rules answer it before the form goes on.
-            return []
+        if _side_question(tracker) and not _resuming(tracker):
+            # A question beside the form (「一站式结算在哪办」「住院要先交押金吗」) fills nothing:
+            # the form's turn is rejected even when the message named a region or setting (which
+            # Rasa's slot extraction already counted as an answer), and the interruption rules
+            # answer it before the form goes on.
+            return [ActionExecutionRejected("estimate_form")]
         place = first_entity(tracker, "place")
         if place and not first_entity(tracker, "region") and not tracker.get_slot("region"):
             dispatcher.utter_message(text=ONLY_OUR_REGIONS.format(place=place))

@@ -35,6 +35,7 @@ OUT_OF_CATALOGUE_ABOVE_TOTAL = (
 )
 EXIT_YEAR_UNKNOWN = "（按脱贫前的政策估算；脱贫后能享受多久看当地规定和脱贫年份）"
 SAME_AT_EVERY_LEVEL = "（各级医院自付相同）"
+ALL_IN_CATALOGUE = "（按全部是医保目录内费用估算；有自费药、自费项目的，告诉我大概多少钱再算）"
 NO_AMOUNT = "没听清金额，请再说一下一共花了多少钱，比如：2万3、8000元。"
 # 「没有」「不知道」 for out-of-catalogue costs: counted as 0, and the reply says so.
 NONE_WORDS = ("没有", "没", "无", "不知道", "不清楚", "不晓得", "零")
@@ -46,6 +47,9 @@ def required_slots(
     """Slots to fill, in the order they are asked; a verified resident's region is on file.
 
     The level and the disease are asked only when `matters` says the answer depends on them.
+    The out-of-catalogue part is never asked: few residents know it, so the estimate counts
+    everything as in the catalogue and says so (ALL_IN_CATALOGUE) when it would change the
+    result; a part the resident names (「目录外的有五千」) is read and checked.
     """
     region, setting = slots.get("region"), slots.get("setting")
     needed = [s for s in BASE_SLOTS if not (verified and s == "region")]
@@ -53,8 +57,6 @@ def required_slots(
     chronic_in_guyang = region == Region.GUYANG and setting == Setting.CHRONIC
     if chronic_in_guyang and (slots.get("disease") or matters("disease", slots, registered)):
         needed.append("disease")
-    if region == Region.RONGCHANG and setting == Setting.INPATIENT:
-        needed.append("out_of_catalogue")
     if slots.get("level") or matters("level", slots, registered):
         needed.append("level")
     return needed
@@ -196,6 +198,10 @@ def estimate_reply(
     if unasked_level:
         head = head.split("其中", 1)[0].rstrip("。") + f"{SAME_AT_EVERY_LEVEL}。"
     parts = [head]
+    if not slots.get("out_of_catalogue") and _outside_would_change(
+        data, result.personal_pay, today
+    ):
+        parts.append(ALL_IN_CATALOGUE)
     if assumed_category:
         parts.append(f"（按{CATEGORY_NAMES[Category.POOR]}估算）")
     elif slots.get("category") == Category.EXITED and not registered:
@@ -205,6 +211,16 @@ def estimate_reply(
         parts.append(f"{SETTLE_AT_OFFICE}。")
     parts.append(DETAIL_HINT)
     return EstimateReply("".join(parts), explanation_lines(result))
+
+
+def _outside_would_change(data: dict[str, Any], personal_pay: Decimal, today: date | None) -> bool:
+    """Whether an out-of-catalogue part (a fifth of the bill, for the trial) changes the share."""
+    total = Decimal(str(data["total"]))
+    trial = {**data, "out_of_catalogue": decimal_text(total / 5)}
+    try:
+        return estimate(parse_request(trial), today).personal_pay != personal_pay
+    except InputError:
+        return False
 
 
 def date_basis(region: Region, today: date | None = None) -> str:

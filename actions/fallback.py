@@ -4,7 +4,7 @@ politely what the assistant can do, with example questions.
 
 import logging
 
-from actions.clause_search import confident, quote, search
+from actions.clause_search import confident, detail, quote, search
 from actions.context import first_entity, known_region, latest_text
 from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, Tracker
 from settlement.identifiers import Region
@@ -37,6 +37,9 @@ def fallback_reply(text: str, region: Region | None = None, place: str | None = 
     for a health-benefit question, that the documents do not say (and 人工); else the refusal."""
     if place is not None:
         return ONLY_OUR_REGIONS.format(place=place)
+    sentence = detail(text, region)
+    if sentence is not None:
+        return sentence
     hits = search(text, region)
     hit = confident(hits, text)
     if hit is not None:

@@ -159,6 +159,11 @@ class ActionLookupResident(_RegistryUser, Action):
             dispatcher.utter_message(text=benefits_text(record, now.date()))
             return []
         if token is None and cadre_of(tracker) is None:
+            sender = sender_token(tracker)
+            if sender and self.registry.resident_for_sender(sender, now) is not None:
+                # 「俺家娃在你们这登记过 他能享受啥」 from the phone registered for the child:
+                # the household's own record, after the usual verification.
+                return [FollowupAction("action_my_benefits")]
             dispatcher.utter_message(text=NOT_A_CADRE_PERSONAL)
             return []
         reply, found = cadre_lookup(self.registry, tracker, now)

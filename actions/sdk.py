@@ -55,15 +55,23 @@ if TYPE_CHECKING:
     def FollowupAction(name: str) -> EventType: ...
     def SessionStarted() -> EventType: ...
     def ActionExecuted(action_name: str) -> EventType: ...
+    def ActionExecutionRejected(action_name: str) -> EventType: ...
 
 else:
     from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
-    from rasa_sdk.events import ActionExecuted, FollowupAction, SessionStarted, SlotSet
+    from rasa_sdk.events import (
+        ActionExecuted,
+        ActionExecutionRejected,
+        FollowupAction,
+        SessionStarted,
+        SlotSet,
+    )
     from rasa_sdk.executor import CollectingDispatcher
 
 __all__ = [
     "Action",
     "ActionExecuted",
+    "ActionExecutionRejected",
     "CollectingDispatcher",
     "DomainDict",
     "EventType",

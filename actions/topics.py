@@ -5,7 +5,9 @@ remembers the topic in `requested_topic`; the region's arrival (intent inform) a
 once already and still no region: the national answer, said to be national.
 """
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from actions.answer_templates import yuan
 from actions.answers import (
@@ -18,7 +20,8 @@ from actions.answers import (
     default_documents,
     format_answer,
 )
-from actions.clause_search import confident, quote, search
+from actions.benefits import continuation
+from actions.clause_search import EXTRA_MIN_SCORE, detail
 from actions.context import (
     first_entity,
     known_region,
@@ -40,29 +43,14 @@ from actions.sdk import (
     Tracker,
 )
 from settlement.identifiers import Region
-from understanding.reader import topic_cue, topic_cues
+from understanding.letters import other_questions
+from understanding.reader import exit_year, topic_cue, topic_cues
 
 ASK_REGION = "这个问题各地规定不同。请问您是哪个地区的？"
 # After a rule that a bill's amount makes concrete: the offer to calculate (issue kind 1).
 OFFER = "想知道自己要掏多少，把总费用发给我，我帮您算。"
 OFFER_TOPICS = frozenset({Topic.RATES, Topic.ANNUAL_CAP, Topic.DEDUCTIBLE})
 NATIONAL_WORD = "国家"
-PROCEDURE_WORDS = (
-    "咋申请",
-    "怎么申请",
-    "咋办理",
-    "怎么办理",
-    "咋认定",
-    "怎么认定",
-    "鉴定",
-    "去哪",
-    "找谁",
-    "交给",
-    "归谁管",
-    "谁管",
-    "手续",
-    "材料",
-)
 FIRST_PERSON = ("我", "俺", "咱", "自个儿", "本人")
 VERIFY_FIRST = "您的号码已登记，可以按您本人的情况回答。"
 LETTER_CHARS = 60  # a message this long may ask two things
@@ -128,7 +116,13 @@ def topic_reply(
         return TopicReply(chronic_disease_line(disease))
     answer = answers.answer(topic, region)
     text = format_answer(answer)
-    if asks_figure(question) and not states_figure(answer.text):
+    year = exit_year(question)
+    if year is not None and region is not None:
+        # 「我家2019年脱贫 现在还能享受吗」: the continuation worked out for that year, today.
+        told = continuation(region, year, date.today())
+        if told is not None:
+            text += f"您家{told}。"
+    if asks_figure(question) and not states_figure(answer.text, topic):
         text += NO_FIGURE
     if region is None and answers.needs_region[topic] and not national_asked:
         text += "告诉我您所在地区，可以查当地规定。"
@@ -151,21 +145,30 @@ def second_topics(question: str, first: Topic, region: Region | None) -> list[st
     return []
 
 
-def clause_beyond(question: str, topic: Topic, region: Region | None) -> list[str]:
-    """A question no cue word tied to a topic (the classifier's guess), or one asking how or
-    where (「慢病咋认定，去哪鉴定」), may ask something a clause answers better than the topic's
-    summary: a confident clause the topic's answer does not already cite is quoted after it."""
-    procedure = any(word in question for word in PROCEDURE_WORDS)
-    if region is None or (topic_cue(question) is not None and not procedure):
-        return []
-    hit = confident(search(question, region), question)
-    if hit is None:
-        return []
-    answer = default_answers().answer(topic, region)
-    cited = {(r.document, r.clause) for r in (answer.reference, *answer.also) if r is not None}
-    if (hit.document.id, hit.clause.number) in cited:
-        return []
-    return [quote(hit, question)]
+def letter_of(tracker: Tracker) -> str | None:
+    """The whole letter the gateway condensed this message from (latest message only)."""
+    latest = (tracker.latest_message or {}).get("metadata")
+    letter = latest.get("letter") if isinstance(latest, dict) else None
+    return letter if isinstance(letter, str) and letter else None
+
+
+def further_answer(letter: str, first: Topic, region: Region | None, said: str) -> str | None:
+    """The answer to a letter's next question (「还有就是这药是自己去买还是有人送」): the topic
+    its cue word names, if another than the first; else the sentence of the documents that
+    answers it (`detail`, not repeating what was said); else None."""
+    if region is None:
+        return None
+    for question in other_questions(letter):
+        for name in topic_cues(question):
+            if name != first.value and name not in GENERIC_TOPICS:
+                try:
+                    return format_answer(default_answers().answer(Topic(name), region))
+                except ValueError:
+                    continue
+        sentence = detail(question, region, said, EXTRA_MIN_SCORE)
+        if sentence is not None:
+            return sentence
+    return None
 
 
 def asks_figure(question: str) -> bool:
@@ -173,9 +176,21 @@ def asks_figure(question: str) -> bool:
     return any(word in question for word in FIGURE_WORDS)
 
 
-def states_figure(answer: str) -> bool:
-    """The answer itself gives an amount of money or says that the document gives none."""
-    return "元" in answer or "没有写" in answer
+# For these topics only the topic's own amount counts: 「起付标准至10万元之间」 is a band's
+# bound, not the deductible a resident asks about (「起付标准是好多钱」).
+_OWN_FIGURE = {
+    Topic.DEDUCTIBLE: re.compile(r"起付(?:线|标准)(?:为|是|：)?\d"),
+}
+
+
+def states_figure(answer: str, topic: Topic | None = None) -> bool:
+    """The answer itself gives the amount asked about or says that the document gives none."""
+    if "没有写" in answer:
+        return True
+    own = _OWN_FIGURE.get(topic) if topic is not None else None
+    if own is not None:
+        return bool(own.search(answer))
+    return "元" in answer
 
 
 def chronic_disease_line(disease: str) -> str:
@@ -240,18 +255,32 @@ class ActionAnswerTopic(Action):
         if region is None and self._registered_asker(tracker):
             dispatcher.utter_message(text=VERIFY_FIRST)
             return [FollowupAction("verify_form")]
+        question = latest_text(tracker)
         reply = topic_reply(
             topic,
             region,
             already_asked=requested == topic.value,
             disease=first_entity(tracker, "disease") or tracker.get_slot("disease"),
-            question=latest_text(tracker),
+            question=question,
         )
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
-        question = latest_text(tracker)
-        extras = second_topics(question, topic, region) or clause_beyond(question, topic, region)
-        for extra in extras:
+        extra = alone = None
+        if not reply.buttons:
+            alone = detail(question, region, reply.text)
+            extra = alone or detail(question, region, reply.text, EXTRA_MIN_SCORE)
+        if extra is not None and alone is not None and topic_cue(question) is None:
+            # No cue word named the topic (the classifier's guess) and a sentence of the
+            # documents answers the question itself: that sentence is the answer.
             dispatcher.utter_message(text=extra)
+            return region_events(tracker, region)
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        extras = second_topics(question, topic, region) or ([extra] if extra else [])
+        letter = letter_of(tracker)
+        if letter is not None and not reply.buttons:
+            said = " ".join((reply.text, *extras))
+            further = further_answer(letter, topic, region, said)
+            extras += [further] if further else []
+        for more in extras[:2]:
+            dispatcher.utter_message(text=more)
         events = region_events(tracker, region)
         if reply.requested_topic != requested:
             events.append(SlotSet("requested_topic", reply.requested_topic))

@@ -37,8 +37,12 @@ _LATIN_UNIT = re.compile(r"(?<=\d)([wWkK])(?![A-Za-z])")
 _LATIN_UNITS = {"w": "万", "k": "千"}
 # A number followed by one of these counts days, years, people… not yuan.
 _NOT_MONEY_AFTER = re.compile(
-    r"^\s*(?:年|月|日|号|天|岁|次|个(?!人)|种|人|级|%|％|分之|周|小时|点钟|来[天年月岁个次周]|多[天年月岁个次周了]|几[天年月岁个次])"
+    r"^\s*(?:年|月|日|号|天|岁|次|个(?!人)|种|人|级|%|％|分之|分钟|周|小时|点钟"
+    r"|来[天年月岁个次周]|多[天年月岁个次周了]|几[天年月岁个次]"
+    r"|(?:来|多|几)?(?:只|头|亩|口|斤|公斤|公里|米|床|张|间|名|位|遍|趟|样|盒|瓶|片|粒|支|针|疗程|辆|棵|袋))"
 )
+# 「加一块」「凑一块儿」: together, not one yuan.
+_TOGETHER = re.compile(r"(?:加|合|凑|放|搁|在|到|算)$")
 _MONEY_AFTER = re.compile(r"^\s*(?:元|块|圆|钱)")
 _FILLER = re.compile(r"(?<=[0-9零一二三四五六七八九十百千])个(?=[万亿])")
 # A minus sign or 负/减 right before the number (spaces aside).
@@ -104,6 +108,13 @@ def find_amount(text: str) -> AmountSpan | None:
         if span == "十" and not (_MONEY_AFTER.match(after) or folded.strip() == span):
             continue
         if bare and not (_MONEY_AFTER.match(after) or folded.strip() == span):
+            continue
+        if (
+            bare
+            and after.startswith("块")
+            and _TOGETHER.search(before)
+            and not after.startswith("块钱")
+        ):
             continue
         value = _span_value(span.replace(",", ""))
         if value is None:

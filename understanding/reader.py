@@ -54,12 +54,13 @@ class Found:
     text: str
 
 
-def _scan(text: str, lexicon: Lexicon) -> list[Found]:
-    """Longest match at each position, left to right, no overlaps."""
+def _scan(text: str, lexicon: Lexicon, only: str | None = None) -> list[Found]:
+    """Longest match at each position, left to right, no overlaps (of one kind if `only`)."""
     found: list[Found] = []
     by_first: dict[str, list[Word]] = {}
     for word in lexicon.words:
-        by_first.setdefault(word.text[0], []).append(word)
+        if only is None or word.entity == only:
+            by_first.setdefault(word.text[0], []).append(word)
     i = 0
     while i < len(text):
         for word in by_first.get(text[i], ()):
@@ -88,6 +89,19 @@ def read(text: str, policies_dir: Path = POLICIES) -> list[Found]:
     lexicon = load_lexicon(policies_dir)
     masked = _ID_TOKEN.sub(lambda m: " " * len(m.group()), text)
     spans = [_diabetes(f, masked) for f in _scan(masked, lexicon)]
+    # 「南通市里的（大）医院」: 南通市 (a region) hides 市里的医院 (a level) from the first scan.
+    hidden = [
+        f
+        for f in _scan(masked, lexicon, only="level")
+        if any(r.entity == "region" and r.start < f.start < r.end for r in spans)
+    ]
+    if hidden:
+        spans = [
+            f
+            for f in spans
+            if not (f.entity == "level" and hidden[0].start <= f.start < hidden[0].end)
+        ]
+        spans.append(hidden[0])
     digits = _DIGITS.search(masked)
     if digits is not None:
         spans.append(Found("digits", digits.group(1).upper(), *digits.span(1), digits.group(1)))
@@ -150,6 +164,11 @@ def is_canonical(entity: str, value: str, policies_dir: Path = POLICIES) -> bool
     return True
 
 
+_OUTSIDE_BEFORE = re.compile(
+    r"([0-9零一二两三四五六七八九十百千万.]+(?:元|块钱|块)?)(?:都|全)?是(?:医保)?$"
+)
+
+
 def _out_of_catalogue(text: str, lexicon: Lexicon) -> Found | None:
     """「都是目录内的」「没自费」 → 0; 「目录外的有三万」「自费的一万五」 → that amount."""
     for phrase in lexicon.cue("none_out_of_catalogue"):
@@ -161,11 +180,33 @@ def _out_of_catalogue(text: str, lexicon: Lexicon) -> Found | None:
         if at < 0:
             continue
         window_start = at + len(word)
-        span = find_amount(text[window_start : window_start + 8])
-        if span is not None:
+        span = find_amount(text[window_start:])
+        if span is not None and span.start < 8:
             start, end = window_start + span.start, window_start + span.end
             return Found("out_of_catalogue", _decimal(span.value), start, end, text[start:end])
+        # 「里头有八千是医保目录外的」「五千是自费药」: the amount just before the word.
+        before = _OUTSIDE_BEFORE.search(text[max(0, at - 12) : at])
+        if before is not None:
+            span = find_amount(before.group(1))
+            if span is not None:
+                start = max(0, at - 12) + before.start(1) + span.start
+                end = start + (span.end - span.start)
+                return Found("out_of_catalogue", _decimal(span.value), start, end, text[start:end])
     return None
+
+
+_EXIT_YEAR = re.compile(
+    r"((?:19|20)\d\d|\d\d)\s*年[^，。？！,?!]{0,6}?(?:脱贫|脱的|脱了|摘帽|退出)"
+)
+
+
+def exit_year(text: str) -> int | None:
+    """「俺家2019年脱贫了」「16年脱的」 → 2019, 2016: the year a household left poverty."""
+    match = _EXIT_YEAR.search(text)
+    if match is None:
+        return None
+    year = int(match.group(1))
+    return year + 2000 if year < 100 else year
 
 
 def topic_cue(text: str, policies_dir: Path = POLICIES) -> str | None:
@@ -222,15 +263,63 @@ def _bill(found: list[Found], text: str, lexicon: Lexicon) -> bool:
     needs a setting, level, disease or 元/一共 beside it, and a question about a rule's own
     figure (封顶, 起付线, 比例) is not a bill.
     """
-    if not any(f.entity == "amount" for f in found):
+    amount = next((f for f in found if f.entity == "amount"), None)
+    if amount is None:
         return False
     if asks_calculation(text) or any(word in text for word in lexicon.cue("spent")):
         return True
+    if _band_figure(amount, text):
+        return False
     context = any(f.entity in ("setting", "level", "disease") for f in found)
     if topic_cue(text) in RULE_FIGURE_TOPICS and not context:
         return False
     share = any(word in text for word in lexicon.cue("my_share"))
     return context or share or any(word in text for word in lexicon.cue("amount_words"))
+
+
+# 「起付到十万中间」「超过20万的部分」「5万以内」: the bound of a band in a rule, not a bill.
+_BAND_BEFORE = re.compile(r"(?:到|至|超过|超出|不超过|高于|低于|满|以上到)\s*$")
+_BAND_AFTER = re.compile(
+    r"^\s*(?:元|块)?(?:以上|以下|以内|之内|之间|中间|内的|的部分|那段|这段|那一段|这一段|封顶)"
+)
+
+
+def _band_figure(amount: Found, text: str) -> bool:
+    return bool(_BAND_BEFORE.search(text[: amount.start]) or _BAND_AFTER.match(text[amount.end :]))
+
+
+_FACTS = ("region", "setting", "level", "category", "disease", "out_of_catalogue")
+# A fact alone, not a question: a short message whose words besides the facts are filler.
+FACT_MAX_CHARS = 24
+FACT_FILLER_CHARS = 7
+
+
+def _only_facts(text: str, found: list[Found], lexicon: Lexicon) -> bool:
+    kinds = {f.entity for f in found}
+    if not kinds or not kinds <= set(_FACTS) or len(text) > FACT_MAX_CHARS:
+        return False
+    outside = next((f for f in found if f.entity == "out_of_catalogue"), None)
+    if outside is not None and outside.value != "0":
+        return True  # 「里头有八千是目录外的 还是这么多吗」 changes the bill
+    if not kinds & {"setting", "level", "out_of_catalogue"}:
+        return False  # 「固阳」「贫困户」 alone may start anything
+    if topic_cue(text) is not None or any(
+        word in text for word in (*lexicon.cue("spent"), *lexicon.cue("calculate"))
+    ):
+        return False  # 「住院花了」 starts an estimate; 「住院报几成」 asks a rule
+    if any(w in text for w in lexicon.cue("question_words") if w != "呢"):
+        return False  # 「住院先不交钱可以吗」 asks something
+    # What is left besides the facts and a correction is filler (「那要是在…住呢」「哦 是在」),
+    # not a question of its own (「住院得住满三天才给报销，是这样不」).
+    covered = [False] * len(text)
+    for f in found:
+        for i in range(f.start, min(f.end, len(text))):
+            covered[i] = True
+    rest = "".join(c for c, used in zip(text, covered, strict=True) if not used)
+    for marker in lexicon.cue("corrections"):
+        rest = rest.replace(marker, "")
+    rest = re.sub(r"[\s，。,.!！?？~～]", "", rest)
+    return len(rest) <= FACT_FILLER_CHARS
 
 
 def _best(
@@ -267,14 +356,33 @@ def correct_intent(
     """
     if text.startswith("/") or _ID_TOKEN.search(text):
         return None
+    lexicon = load_lexicon(policies_dir)
+    if (
+        intent == "correct"
+        and topic_cue(text, policies_dir) is not None
+        and not any(m in text for m in lexicon.cue("corrections"))
+    ):
+        # 「50万封顶是一年50万还是这辈子50万」 holds 是 and names a rule, but corrects nothing.
+        return correct_intent(text, "nlu_fallback", ranking, found, policies_dir)
     if intent in ("correct", "provide_digits", "lookup_resident", "ask_detail"):
         return None
-    lexicon = load_lexicon(policies_dir)
     kinds = {f.entity for f in found}
+    if any(word in text for word in lexicon.cue("needs_person")):
+        # 「能不能有人帮我处理一下」「我要投诉」: a person, whatever else the message asks.
+        return "human_handoff" if intent != "human_handoff" else None
     if about_someone(text, policies_dir) and "amount" not in kinds:
         return "lookup_resident"
     if about_me(text, policies_dir) and "amount" not in kinds and "region" not in kinds:
         return "my_benefits" if intent != "my_benefits" else None
+    if "place" in kinds and "region" not in kinds and intent not in (*CHITCHAT, "human_handoff"):
+        # 「我是成都的，花了两万自己掏多少」: only our regions' rules, never an estimate.
+        return "nlu_fallback" if intent != "nlu_fallback" else None
+    if _only_facts(text, found, lexicon):
+        # 「那要是在镇卫生院住呢」「哦不对 是在市里的医院住的」「里头有八千是目录外的」: a fact
+        # for the form or for the last estimate, not a question.
+        if intent in ("inform", "correct"):
+            return None
+        return "correct" if any(m in text for m in lexicon.cue("corrections")) else "inform"
     calc = asks_calculation(text, policies_dir)
     if _bill(found, text, lexicon) or calc:
         if intent == "inform" and not (calc or "setting" in kinds):
@@ -282,8 +390,6 @@ def correct_intent(
         if intent == "my_benefits" and not calc:
             return None
         return "estimate_cost" if intent != "estimate_cost" else None
-    if "place" in kinds and "region" not in kinds and intent not in (*CHITCHAT, "human_handoff"):
-        return "nlu_fallback" if intent != "nlu_fallback" else None
     cue = topic_cue(text, policies_dir)
     rule_question = (
         intent == "estimate_cost"

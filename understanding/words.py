@@ -9,7 +9,7 @@ disease's name and aliases (value: the table's name). Raises LexiconError on a m
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,11 @@ CUE_LISTS = (
     "out_of_catalogue",
     "none_out_of_catalogue",
     "elsewhere",
+    "asking",
+    "asking_more",
+    "question_words",
+    "needs_person",
+    "generic_words",
 )
 
 
@@ -51,9 +56,11 @@ class Lexicon:
     regions: tuple[str, ...]
     cues: dict[str, tuple[str, ...]]
     topics: tuple[tuple[str, tuple[str, ...]], ...]  # in priority order
+    document_words: dict[str, str] = field(default_factory=dict)  # resident's → document's
 
     def cue(self, name: str) -> tuple[str, ...]:
-        return self.cues.get(name, ())
+        """The words of one cue list of common.yaml; KeyError for a list that is not there."""
+        return self.cues[name]
 
 
 def _strings(value: Any, where: str) -> list[str]:
@@ -118,6 +125,11 @@ def load_lexicon(policies_dir: Path = POLICIES) -> Lexicon:
     words += [Word(w, "disease", w) for w in _strings(common.get("diseases"), "diseases")]
     words += [Word(w, "place", w) for w in _strings(common.get("elsewhere"), "elsewhere")]
     cues = {name: tuple(_strings(common.get(name), name)) for name in CUE_LISTS}
+    synonyms = common.get("document_words") or {}
+    if not isinstance(synonyms, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in synonyms.items()
+    ):
+        raise LexiconError("common.yaml: `document_words` must map words to words")
     topics_raw = common.get("topics")
     if not isinstance(topics_raw, dict):
         raise LexiconError("common.yaml: `topics` must map topics to cue words")
@@ -127,4 +139,4 @@ def load_lexicon(policies_dir: Path = POLICIES) -> Lexicon:
     for word in words:
         unique.setdefault(word.text, word)
     ordered = sorted(unique.values(), key=lambda w: -len(w.text))
-    return Lexicon(tuple(ordered), tuple(regions), cues, topics)
+    return Lexicon(tuple(ordered), tuple(regions), cues, topics, dict(synonyms))

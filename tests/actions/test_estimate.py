@@ -9,9 +9,14 @@ from actions.estimate import (
     ActionOutsideForm,
     ValidateEstimateForm,
 )
-from actions.estimate_logic import ABSURD_AMOUNT, OUT_OF_CATALOGUE_ABOVE_TOTAL
+from actions.estimate_logic import (
+    ABSURD_AMOUNT,
+    ALL_IN_CATALOGUE,
+    OUT_OF_CATALOGUE_ABOVE_TOTAL,
+    estimate_reply,
+)
 from actions.registry_port import CadreRecord
-from actions.sdk import FollowupAction, SlotSet
+from actions.sdk import ActionExecutionRejected, FollowupAction, SlotSet
 from settlement.identifiers import Category, Region
 from tests.actions.fakes import FakeRegistry, guyang_resident
 from tests.actions.helpers import entity, message, run, text_message, tracker
@@ -87,18 +92,27 @@ def test_correction_replaces_the_total() -> None:
     assert messages == []
 
 
-def test_rongchang_inpatient_asks_for_out_of_catalogue_costs() -> None:
+def test_the_out_of_catalogue_part_is_never_asked() -> None:
+    # Few residents know it: the estimate counts the bill as in the catalogue and says so.
     latest = message("区医院", "inform", [entity("level", "county")])
     slots = {"region": "rongchang", "setting": "inpatient", "total": "20000.00"}
     state = tracker(latest, slots, "estimate_form", new_slots={"level": "county"})
     events, _ = run(ValidateEstimateForm(), state)
-    assert events == [SlotSet("level", "county"), SlotSet("requested_slot", "out_of_catalogue")]
+    assert events == [SlotSet("level", "county")]  # nothing more to ask: the form completes
+
+
+def test_an_estimate_without_the_out_of_catalogue_part_says_it_assumed_none() -> None:
+    rongchang = {"region": "rongchang", "setting": "inpatient", "level": "county"}
+    reply = estimate_reply({**rongchang, "total": "12000.00"}, None)
+    assert "3705" in reply.text and ALL_IN_CATALOGUE in reply.text
+    told = estimate_reply({**rongchang, "total": "12000.00", "out_of_catalogue": "0.00"}, None)
+    assert ALL_IN_CATALOGUE not in told.text
 
 
 def test_out_of_catalogue_none_counts_as_zero() -> None:
-    latest = message("没有", "deny")
+    latest = message("都是目录内的", "inform", [entity("out_of_catalogue", "0")])
     slots = {"region": "rongchang", "setting": "inpatient", "level": "county", "total": "20000.00"}
-    state = tracker(latest, slots | {"requested_slot": "out_of_catalogue"}, "estimate_form")
+    state = tracker(latest, slots, "estimate_form")
     events, _ = run(ValidateEstimateForm(), state)
     assert events == [SlotSet("out_of_catalogue", "0.00"), SlotSet("requested_slot", None)]
 
@@ -164,15 +178,25 @@ def test_a_stray_answer_is_asked_again_in_other_words() -> None:
 
 
 def test_a_side_question_lets_the_form_step_aside() -> None:
-    # A topic question is not a stray answer: no events at all (not even the region it names),
-    # so the form rejects the turn and the rule answers the question before the form goes on.
+    # A topic question is not a stray answer: the form's turn is rejected even though Rasa's
+    # slot extraction read a region from it, so the rule answers the question first.
     latest = message("荣昌门诊报几成", "ask_deductible", [entity("region", "rongchang")])
     slots = {"region": "nantong", "setting": "inpatient", "total": "30000.00"}
     state = tracker(
         latest, slots | {"requested_slot": "level"}, "estimate_form", new_slots={"region": "荣昌"}
     )
     events, _ = run(ValidateEstimateForm(), state)
-    assert events == []
+    assert events == [ActionExecutionRejected("estimate_form")]
+
+
+def test_the_form_goes_on_after_the_side_question_was_answered() -> None:
+    # Coming back, the form's validation sees the same question again: no second rejection.
+    latest = message("住院要先交押金吗", "ask_treat_first", [entity("setting", "inpatient")])
+    slots = {"region": "nantong", "setting": "inpatient", "requested_slot": "total"}
+    state = tracker(latest, slots, "estimate_form")
+    state.events.append({"event": "action", "name": "action_answer_topic", "timestamp": 2.2})
+    events, _ = run(ValidateEstimateForm(), state)
+    assert ActionExecutionRejected("estimate_form") not in events
 
 
 def test_a_side_question_is_not_read_as_the_out_of_catalogue_amount() -> None:
@@ -180,7 +204,7 @@ def test_a_side_question_is_not_read_as_the_out_of_catalogue_amount() -> None:
     slots = {"region": "rongchang", "setting": "inpatient", "total": "32000.00"}
     state = tracker(latest, slots | {"requested_slot": "out_of_catalogue"}, "estimate_form")
     events, messages = run(ValidateEstimateForm(), state)
-    assert (events, messages) == ([], [])
+    assert (events, messages) == ([ActionExecutionRejected("estimate_form")], [])
 
 
 @pytest.mark.parametrize("amount", ["-5000", "0", "100000000000"])

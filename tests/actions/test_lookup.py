@@ -177,3 +177,22 @@ def test_resident_cannot_use_the_cadre_lookup() -> None:
     registry = FakeRegistry(id_tokens={ID_TOKEN: guyang_resident()})
     _, messages = run(ActionLookupResident(registry), tracker(latest, sender=SENDER))
     assert messages == [text_message("这个功能只对登录的村干部开放。")]
+
+
+def test_a_registered_resident_asking_about_their_child_gets_their_own_record() -> None:
+    # Kind 7: 「俺家娃在你们这登记过 他能享受啥」 from the phone on file is no cadre lookup:
+    # the household's record, after the usual verification (action_my_benefits decides).
+    registry = FakeRegistry(senders={"stk_a1": guyang_resident()})
+    latest = message(
+        "俺家娃在你们这登记过 他看病能享受哪些待遇",
+        "lookup_resident",
+        metadata={"channel": "sms", "sender_token": "stk_a1"},
+    )
+    events, messages = run(ActionLookupResident(registry), tracker(latest))
+    assert (events, messages) == ([FollowupAction("action_my_benefits")], [])
+
+
+def test_an_unregistered_sender_asking_about_someone_is_told_it_is_for_cadres() -> None:
+    latest = message("他看病能享受哪些待遇", "lookup_resident")
+    events, messages = run(ActionLookupResident(FakeRegistry()), tracker(latest))
+    assert (events, messages) == ([], [text_message(NOT_A_CADRE_PERSONAL)])

@@ -156,3 +156,39 @@ def test_a_question_about_the_national_document_is_answered_nationally() -> None
     events, messages = run(ActionAnswerTopic(), tracker(latest))
     assert events == []
     assert "2016年《关于实施健康扶贫工程的指导意见》" in messages[0]["text"]
+
+
+def test_a_year_of_leaving_poverty_gets_the_continuation_worked_out_for_today() -> None:
+    # Kind 11: 南通's 延续二年 (三（三）) from 2019 ended with 2021; today is later.
+    latest = message(
+        "南通 俺家2019年脱贫了 今年住院还能享受不", "ask_after_exit", [entity("region", "nantong")]
+    )
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert "2019年脱贫的，2年延续期已于2021年底结束（三（三））" in messages[0]["text"]
+
+
+def test_a_yancheng_answer_says_its_transition_is_over() -> None:
+    latest = message(
+        "盐城低收入户住院还要交押金吗", "ask_treat_first", [entity("region", "yancheng")]
+    )
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert "文件定的过渡期已于2025年底结束" in messages[0]["text"]
+
+
+def test_a_letters_next_question_is_answered_after_the_first() -> None:
+    # Kind 10: the gateway condensed the letter to its main question; the whole letter is in
+    # the metadata, and its next question (medicines brought home) gets its own sentence.
+    letter = (
+        "俺是固阳县的建档立卡户。"
+        + "老汉常年咳嗽喘不上气，地里的活都是俺干。" * 6
+        + "想问问，慢阻肺这个病一年最多能报多少钱？还有就是这药是得自己去县里买，还是有人给送？"
+    )
+    latest = message(
+        "固阳县 想问问，慢阻肺这个病一年最多能报多少钱？",
+        "ask_annual_cap",
+        [entity("region", "guyang")],
+        metadata={"channel": "sms", "letter": letter},
+    )
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert "50万" in messages[0]["text"]
+    assert any("上门服务" in m["text"] for m in messages[1:])

@@ -8,6 +8,7 @@ import pytest
 from understanding.reader import (
     asks_calculation,
     correct_intent,
+    exit_year,
     mentions_domain,
     read,
     topic_cue,
@@ -137,3 +138,77 @@ def test_words_with_number_characters_are_not_amounts() -> None:
     assert "amount" not in entities("骨髓移植要好几十万")  # a rough size
     assert "amount" not in entities("药费一年报的上限是几千")
     assert entities("住一次院七千二能给报回来多少")["amount"] == "7200"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 加一块 is "together", 二十来只羊 counts sheep, 二十分钟 counts minutes: no amounts
+        ("医保救助加一块最多给报好多", None),
+        ("家里二十来只羊没人管", None),
+        ("骑车二十分钟就到镇上", None),
+        # but 一万八 before 个人 is money, and so is 两万 before 里头
+        ("住院花了一万八 个人要出多少", "18000"),
+        ("住院两万 里头有五千是自费药", "20000"),
+    ],
+)
+def test_counts_and_words_are_not_amounts(text: str, expected: str | None) -> None:
+    assert entities(text).get("amount") == expected
+
+
+def test_an_out_of_catalogue_amount_may_come_before_its_word() -> None:
+    assert entities("里头有八千是医保目录外的")["out_of_catalogue"] == "8000"
+    assert "out_of_catalogue" not in entities("结算单上有自费一栏，那个也在5%里面吗")
+
+
+def test_a_city_hospital_hidden_behind_the_city_name_is_a_level() -> None:
+    assert entities("是在南通市里的医院住的") == {"region": "nantong", "level": "city"}
+    assert entities("盐城市里的大医院")["level"] == "city"
+
+
+def test_a_band_bound_in_a_rule_question_is_no_bill() -> None:
+    text = "大病保险起付到十万中间贫困户给报几成"
+    assert correct_intent(text, "estimate_cost", [("ask_critical_illness", 0.3)], read(text)) == (
+        "ask_critical_illness"
+    )
+
+
+def test_a_correct_intent_without_a_correction_naming_a_rule_is_a_rule_question() -> None:
+    text = "那个50万封顶是一年50万还是一共50万"
+    ranking = [("correct", 0.6), ("ask_annual_cap", 0.2)]
+    assert correct_intent(text, "correct", ranking, read(text)) == "ask_annual_cap"
+
+
+def test_a_place_outside_our_regions_is_never_estimated() -> None:
+    text = "我是四川南充的 住院花了四万二 自己出多少"
+    assert correct_intent(text, "estimate_cost", [], read(text)) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("那要是在镇卫生院住呢", "inform"),
+        ("哦说错了 是在市里的医院住的", "correct"),
+        ("那里头有六千是目录外的 还是这么多吗", "inform"),
+        # a question of its own besides the facts is not a fact
+        ("荣昌这边住院得住满三天才给报销，是这样不", None),
+        ("住院花了", None),
+    ],
+)
+def test_a_fact_alone_answers_the_form_or_changes_the_last_estimate(
+    text: str, expected: str | None
+) -> None:
+    assert correct_intent(text, "nlu_fallback", [], read(text)) == expected
+
+
+def test_asking_for_a_person_is_the_handoff() -> None:
+    text = "医院多收了钱，能不能有人帮我处理一下"
+    assert correct_intent(text, "ask_one_stop", [], read(text)) == "human_handoff"
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [("俺家2019年脱贫了", 2019), ("我们是16年脱的贫", 2016), ("2020年住的院", None)],
+)
+def test_the_year_of_leaving_poverty(text: str, year: int | None) -> None:
+    assert exit_year(text) == year
