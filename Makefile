@@ -62,8 +62,9 @@ test: lint rasa-validate rasa-test-stories test-python test-conversations
 # The conversation set (tests/conversations/: real residents' questions and questions written
 # from the seeds only, never trained on) through a fresh stack over signed Twilio posts and the
 # cadre widget. `make eval-conversations` rewrites the committed report; `make test` runs the
-# same set against a regression floor (bench/README.md says why the floor is not yet 95%).
-CONVERSATION_FLOOR ?= 0.85
+# same set against a regression floor, a little under the 95% target so that one flaky
+# retraining does not fail CI; the committed report shows the share and every kind.
+CONVERSATION_FLOOR ?= 0.93
 eval-conversations: venv rasa-train
 	$(BIN)/python -m bench.conversations --report bench/conversations/report.md
 

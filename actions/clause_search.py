@@ -293,11 +293,14 @@ def _own_first(document: Document, region: Region | None) -> float:
 
 
 def _window(sentence: str, wanted: frozenset[str]) -> str:
-    """A long sentence cut to DETAIL_CHARS around its first phrase that holds a wanted pair."""
+    """A long sentence cut to DETAIL_CHARS from just before its first phrase holding a wanted
+    pair."""
     if len(sentence) <= DETAIL_CHARS:
         return sentence
     phrases = re.findall(r"[^，,]+[，,]?", sentence)
-    first = next((i for i, p in enumerate(phrases) if pairs(p) & wanted), 0)
+    # From the phrase before the first that holds a wanted pair: 「到2020年使县域内就诊率提高到
+    # 90%左右，基本实现大病不出县」 — the figure often sits just before the words asked about.
+    first = max(0, next((i for i, p in enumerate(phrases) if pairs(p) & wanted), 0) - 1)
     text = ""
     for phrase in phrases[first:]:
         if text and len(text) + len(phrase) > DETAIL_CHARS:

@@ -56,6 +56,8 @@ VERIFY_FIRST = "您的号码已登记，可以按您本人的情况回答。"
 LETTER_CHARS = 60  # a message this long may ask two things
 GENERIC_TOPICS = frozenset({"rates", "overview"})
 FIGURE_WORDS = ("多少钱", "好多钱", "多少", "好多", "几千", "几万", "几百", "啥项目", "哪些项目")
+# Asking for money, not a share: a rate (「报70%」) does not answer 「能给好多钱」.
+MONEY_WORDS = ("多少钱", "好多钱", "几千", "几万", "几百", "多少元", "多少块")
 NO_FIGURE = "文件没有写具体数额，以当地医保经办机构的规定为准。"
 # A Guyang question naming a disease of the annex is answered with that disease's cap.
 DISEASE_TOPICS = frozenset(
@@ -122,7 +124,7 @@ def topic_reply(
         told = continuation(region, year, date.today())
         if told is not None:
             text += f"您家{told}。"
-    if asks_figure(question) and not states_figure(answer.text, topic):
+    if asks_figure(question) and not states_figure(answer.text, topic, asks_money(question)):
         text += NO_FIGURE
     if region is None and answers.needs_region[topic] and not national_asked:
         text += "告诉我您所在地区，可以查当地规定。"
@@ -143,6 +145,17 @@ def second_topics(question: str, first: Topic, region: Region | None) -> list[st
             except ValueError:
                 continue
     return []
+
+
+_STALE_NOTE = re.compile(r"这是\d{4}年的文件，[^。]*为准。")
+
+
+def without_repeated_note(text: str, said: str) -> str:
+    """「这是2017年的文件，现行规定以…为准。」 once per reply, not after every part."""
+    for note in set(_STALE_NOTE.findall(text)):
+        if note in said:
+            text = text.replace(note, "")
+    return text
 
 
 def letter_of(tracker: Tracker) -> str | None:
@@ -183,14 +196,19 @@ _OWN_FIGURE = {
 }
 
 
-def states_figure(answer: str, topic: Topic | None = None) -> bool:
-    """The answer itself gives the amount asked about or says that the document gives none."""
+def asks_money(question: str) -> bool:
+    return any(word in question for word in MONEY_WORDS)
+
+
+def states_figure(answer: str, topic: Topic | None = None, money: bool = True) -> bool:
+    """The answer itself gives the figure asked about (an amount; for 「能报多少」 a rate does
+    too) or says that the document gives none."""
     if "没有写" in answer:
         return True
     own = _OWN_FIGURE.get(topic) if topic is not None else None
     if own is not None:
         return bool(own.search(answer))
-    return "元" in answer
+    return "元" in answer or (not money and ("%" in answer or "成" in answer))
 
 
 def chronic_disease_line(disease: str) -> str:
@@ -273,14 +291,18 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(text=extra)
             return region_events(tracker, region)
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
-        extras = second_topics(question, topic, region) or ([extra] if extra else [])
         letter = letter_of(tracker)
         if letter is not None and not reply.buttons:
-            said = " ".join((reply.text, *extras))
+            # A letter's own next question, not another topic its main question mentions.
+            said = " ".join((reply.text, extra or ""))
             further = further_answer(letter, topic, region, said)
-            extras += [further] if further else []
-        for more in extras[:2]:
-            dispatcher.utter_message(text=more)
+            extras = [m for m in (extra, further) if m]
+        else:
+            extras = second_topics(question, topic, region) or ([extra] if extra else [])
+        said = reply.text
+        for more in extras:
+            dispatcher.utter_message(text=without_repeated_note(more, said))
+            said += more
         events = region_events(tracker, region)
         if reply.requested_topic != requested:
             events.append(SlotSet("requested_topic", reply.requested_topic))

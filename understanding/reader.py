@@ -28,6 +28,7 @@ _DIABETES_INSULIN = "糖尿病（注射胰岛素治疗）"
 _CHRONIC_HINTS = (
     "吃药",
     "买药",
+    "买了",
     "拿药",
     "药费",
     "药钱",
@@ -299,7 +300,7 @@ def _only_facts(text: str, found: list[Found], lexicon: Lexicon) -> bool:
     if not kinds or not kinds <= set(_FACTS) or len(text) > FACT_MAX_CHARS:
         return False
     outside = next((f for f in found if f.entity == "out_of_catalogue"), None)
-    if outside is not None and outside.value != "0":
+    if outside is not None and outside.value != "0" and kinds == {"out_of_catalogue"}:
         return True  # 「里头有八千是目录外的 还是这么多吗」 changes the bill
     if not kinds & {"setting", "level", "out_of_catalogue"}:
         return False  # 「固阳」「贫困户」 alone may start anything

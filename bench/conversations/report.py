@@ -27,6 +27,7 @@ def render(results: list[CaseResult], seconds: float, *, show_failures: bool) ->
         ("r-", "real residents' questions"),
         ("w-", "written from the seeds"),
         ("f-", "written fresh, after the system was built"),
+        ("f2-", "written fresh again, after the letters and detail work"),
     )
     for prefix, name in origins:
         group = [r for r in results if r.case.id.startswith(prefix)]

@@ -71,11 +71,14 @@ class DomainReader(GraphComponent):
             return
         found = read(text)
         kinds = {f.entity for f in found}
+        spans = [(f.start, f.end) for f in found]
         kept = [
             e
             for e in message.get(ENTITIES, [])
             if e.get("entity") not in kinds
             and is_canonical(str(e.get("entity")), str(e.get("value")))
+            # 「里头有八千是目录外的」: DIET's amount over our out-of-catalogue part is no bill.
+            and not any(_overlaps(e, start, end) for start, end in spans)
         ]
         ours = [
             {
@@ -104,3 +107,7 @@ class DomainReader(GraphComponent):
                 {INTENT_NAME_KEY: better, PREDICTED_CONFIDENCE_KEY: max(confidence, 0.9)},
                 add_to_output=True,
             )
+
+
+def _overlaps(entity: dict[str, Any], start: int, end: int) -> bool:
+    return int(entity.get("start", -1)) < end and start < int(entity.get("end", -1))
