@@ -81,6 +81,15 @@ def _side_question(tracker: Tracker) -> bool:
     return topic or intent in SIDE_INTENTS
 
 
+def _answers_asked(tracker: Tracker) -> bool:
+    """Whether the message holds what the form asks for (「-5000」 while the total is asked,
+    however the classifier labelled it): then it is an answer, checked like any other."""
+    asked = tracker.get_slot("requested_slot")
+    if asked == "total":
+        return read_amount(latest_text(tracker)) is not None
+    return isinstance(asked, str) and first_entity(tracker, asked) is not None
+
+
 def _resuming(tracker: Tracker) -> bool:
     """Whether the form comes back after another action answered the latest message (its
     validation then sees that message again, and must not reject it twice)."""
@@ -116,7 +125,7 @@ class ValidateEstimateForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if _side_question(tracker) and not _resuming(tracker):
+        if _side_question(tracker) and not _resuming(tracker) and not _answers_asked(tracker):
             # A question beside the form (「一站式结算在哪办」「住院要先交押金吗」) fills nothing:
             # the form's turn is rejected even when the message named a region or setting (which
             # Rasa's slot extraction already counted as an answer), and the interruption rules

@@ -375,7 +375,7 @@ def correct_intent(
         return "lookup_resident"
     if about_me(text, policies_dir) and "amount" not in kinds and "region" not in kinds:
         return "my_benefits" if intent != "my_benefits" else None
-    if "place" in kinds and "region" not in kinds and intent not in (*CHITCHAT, "human_handoff"):
+    if "place" in kinds and "region" not in kinds and intent != "human_handoff":
         # 「我是成都的，花了两万自己掏多少」: only our regions' rules, never an estimate.
         return "nlu_fallback" if intent != "nlu_fallback" else None
     if _only_facts(text, found, lexicon):

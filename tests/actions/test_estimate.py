@@ -267,3 +267,13 @@ def test_a_cadre_estimate_uses_the_resident_looked_up() -> None:
     _, messages = run(ActionEstimate(registry), tracker(latest, slots))
     assert messages[0]["text"].startswith("固阳县住院总费用12000.00元，预计个人自付600.00元")
     assert [a.action for a in registry.audits] == ["cadre_estimate"]
+
+
+def test_an_amount_while_the_total_is_asked_is_an_answer_whatever_its_intent() -> None:
+    # 「-5000」 read as out_of_scope is still the answer to 「一共花了多少钱」: refused as
+    # impossible and asked again, never the off-topic refusal.
+    latest = message("-5000", "out_of_scope")
+    state = tracker(latest, {"region": "guyang", "requested_slot": "total"}, "estimate_form")
+    events, messages = run(ValidateEstimateForm(), state)
+    assert ActionExecutionRejected("estimate_form") not in events
+    assert SlotSet("total", None) in events and messages == [text_message(ABSURD_AMOUNT)]

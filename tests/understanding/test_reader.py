@@ -212,3 +212,10 @@ def test_asking_for_a_person_is_the_handoff() -> None:
 )
 def test_the_year_of_leaving_poverty(text: str, year: int | None) -> None:
     assert exit_year(text) == year
+
+
+@pytest.mark.parametrize("intent", ["affirm", "inform", "out_of_scope"])
+def test_a_place_outside_our_regions_gets_which_regions_we_cover(intent: str) -> None:
+    # DIET reads 「我是…的」 as affirm; the place still decides (only 人工 goes to a person).
+    text = "俺是河南周口的"
+    assert correct_intent(text, intent, [], read(text)) == "nlu_fallback"
