@@ -210,9 +210,19 @@ def exit_year(text: str) -> int | None:
     return year + 2000 if year < 100 else year
 
 
+# A topic naming whom a question is about gives way to one naming what is asked about it:
+# 「残疾娃住院要扣起付线不」 asks the deductible (whose answer has the disabled children's rule).
+_WHO_TOPICS = ("rehabilitation", "mental_illness", "women_children")
+_WHAT_TOPICS = ("deductible", "annual_cap")
+
+
 def topic_cue(text: str, policies_dir: Path = POLICIES) -> str | None:
     """The topic whose cue word the message holds, most specific topic first."""
     cues = topic_cues(text, policies_dir)
+    if cues and cues[0] in _WHO_TOPICS:
+        what = next((c for c in cues if c in _WHAT_TOPICS), None)
+        if what is not None:
+            return what
     return cues[0] if cues else None
 
 

@@ -192,3 +192,12 @@ def test_a_letters_next_question_is_answered_after_the_first() -> None:
     _, messages = run(ActionAnswerTopic(), tracker(latest))
     assert "50万" in messages[0]["text"]
     assert any("上门服务" in m["text"] for m in messages[1:])
+
+
+def test_a_disabled_childs_deductible_question_gets_the_rule_for_disabled_children() -> None:
+    # Kind 7/9: 五（三）2 — no deductible for disabled children at county and township level.
+    latest = message(
+        "固阳 残疾娃在镇卫生院住院 要扣起付线不", "ask_rehabilitation", [entity("region", "guyang")]
+    )
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert "残疾儿童和重度残疾人在县级、乡镇级定点医院住院不设起付线" in messages[0]["text"]

@@ -219,3 +219,8 @@ def test_a_place_outside_our_regions_gets_which_regions_we_cover(intent: str) ->
     # DIET reads 「我是…的」 as affirm; the place still decides (only 人工 goes to a person).
     text = "俺是河南周口的"
     assert correct_intent(text, intent, [], read(text)) == "nlu_fallback"
+
+
+def test_what_is_asked_wins_over_whom_it_is_asked_about() -> None:
+    assert topic_cue("残疾娃在卫生院住院要扣起付线不") == "deductible"
+    assert topic_cue("残疾人做康复有补贴吗") == "rehabilitation"
