@@ -81,6 +81,32 @@ def _side_question(tracker: Tracker) -> bool:
     return topic or intent in SIDE_INTENTS
 
 
+OUTSIDE_LOOKBACK = 3  # user turns back to look for an out-of-catalogue part said before
+
+
+def _outside_said(tracker: Tracker) -> str | None:
+    """The out-of-catalogue part of this message, or of one of the last few before it since
+    the last estimate (「目录外的药花了8000 能不能补点」 then 「总共花了2万5」)."""
+    said = first_entity(tracker, "out_of_catalogue")
+    if said is not None:
+        return said
+    turns = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_estimate":
+            return None
+        if event.get("event") != "user":
+            continue
+        turns += 1
+        if turns == 1:
+            continue  # the latest message, read above
+        if turns > OUTSIDE_LOOKBACK:
+            return None
+        for found in (event.get("parse_data") or {}).get("entities") or []:
+            if found.get("entity") == "out_of_catalogue" and found.get("value") is not None:
+                return str(found["value"])
+    return None
+
+
 def _answers_asked(tracker: Tracker) -> bool:
     """Whether the message holds what the form asks for (「-5000」 while the total is asked,
     however the classifier labelled it): then it is an answer, checked like any other."""
@@ -152,7 +178,7 @@ class ValidateEstimateForm(FormValidationAction):
         slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
         registered = _registered_fields(self._registry, tracker)
         needed = logic.required_slots(slots, registered is not None, registered)
-        said_outside = first_entity(tracker, "out_of_catalogue") is not None
+        said_outside = _outside_said(tracker) is not None
         if said_outside and "out_of_catalogue" not in needed:
             needed.append("out_of_catalogue")  # checked against the total, then counted
         return needed
@@ -169,6 +195,9 @@ class ValidateEstimateForm(FormValidationAction):
         said = first_entity(tracker, "out_of_catalogue")  # 「目录外的有三万」「都是目录内的」
         if said is not None:
             return {"out_of_catalogue": said}
+        before = _outside_said(tracker)  # said a turn or two before the bill
+        if before is not None and not tracker.get_slot("out_of_catalogue"):
+            return {"out_of_catalogue": before}
         if tracker.get_slot("requested_slot") != "out_of_catalogue":
             return {}
         span = _amount_span(tracker, "out_of_catalogue")

@@ -1,5 +1,7 @@
 """estimate_form validation, action_estimate and action_estimate_detail."""
 
+import asyncio
+
 import pytest
 
 from actions.estimate import (
@@ -16,7 +18,7 @@ from actions.estimate_logic import (
     estimate_reply,
 )
 from actions.registry_port import CadreRecord
-from actions.sdk import ActionExecutionRejected, FollowupAction, SlotSet
+from actions.sdk import ActionExecutionRejected, CollectingDispatcher, FollowupAction, SlotSet
 from settlement.identifiers import Category, Region
 from tests.actions.fakes import FakeRegistry, guyang_resident
 from tests.actions.helpers import entity, message, run, text_message, tracker
@@ -277,3 +279,23 @@ def test_an_amount_while_the_total_is_asked_is_an_answer_whatever_its_intent() -
     events, messages = run(ValidateEstimateForm(), state)
     assert ActionExecutionRejected("estimate_form") not in events
     assert SlotSet("total", None) in events and messages == [text_message(ABSURD_AMOUNT)]
+
+
+def test_an_out_of_catalogue_part_said_just_before_the_total_is_counted() -> None:
+    # 「目录外的药自费花了8000 能不能补点」 (a rule question) then 「总共花了2万5」: the estimate
+    # counts the 8000 said a turn before instead of assuming none.
+    earlier = message(
+        "目录外的药自费花了8000 能不能补点",
+        "ask_poverty_fund",
+        [entity("out_of_catalogue", "8000")],
+    )
+    latest = message("总共花了2万5", "estimate_cost", [entity("amount", "25000")])
+    slots = {"region": "rongchang", "setting": "inpatient", "level": "county"}
+    state = tracker(latest, slots, "estimate_form")
+    state.events.insert(-1, {"event": "user", "text": earlier["text"], "parse_data": earlier})
+    needed = asyncio.run(
+        ValidateEstimateForm().required_slots([], CollectingDispatcher(), state, {})
+    )
+    assert "out_of_catalogue" in needed
+    events, _ = run(ValidateEstimateForm(), state)
+    assert SlotSet("out_of_catalogue", "8000.00") in events
