@@ -13,7 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from actions.answers import STALE_AFTER_YEARS, default_chronic_table, default_documents
+from actions.answers import (
+    STALE_AFTER_YEARS,
+    default_chronic_table,
+    default_documents,
+    transition_end,
+)
 from settlement.errors import InputError
 from settlement.estimate import estimate, explanation_lines, parse_request, summary
 from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category, Level, Region, Setting
@@ -202,7 +207,16 @@ def estimate_reply(
         data, result.personal_pay, today
     ):
         parts.append(ALL_IN_CATALOGUE)
-    if assumed_category:
+    ended = transition_end(request.region, today)
+    if not result.eligible and ended is not None:
+        parts.append(
+            f"（{REGION_NAMES[request.region]}文件定的过渡期已于{ended}年底结束，按普通参保居民估算）"
+        )
+    elif not result.eligible and (assumed_category or data.get("category") != Category.NONE):
+        parts.append(
+            f"（按{REGION_NAMES[request.region]}现行规定不享受倾斜政策，按普通参保居民估算）"
+        )
+    elif assumed_category:
         parts.append(f"（按{CATEGORY_NAMES[Category.POOR]}估算）")
     elif slots.get("category") == Category.EXITED and not registered:
         parts.append(EXIT_YEAR_UNKNOWN)

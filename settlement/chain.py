@@ -133,7 +133,9 @@ def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
         if layer is not None:
             ctx.add(_within_caps(ctx, layer))
     notes = _notes(ctx)
-    result = Settlement(policy.region, episode.total, tuple(ctx.layers), tuple(notes))
+    result = Settlement(
+        policy.region, episode.total, tuple(ctx.layers), tuple(notes), eligible=ctx.eligible
+    )
     if result.uses_assumption:
         result = replace(result, notes=(*result.notes, ASSUMPTION_NOTE))
     return result

@@ -85,6 +85,9 @@ class Settlement:
     total: Decimal
     layers: tuple[Layer, ...]
     notes: tuple[str, ...]
+    # Whether the resident's category got the region's tilts on the episode's day (False: a
+    # category the region no longer covers, e.g. 盐城 after its transition; computed as none).
+    eligible: bool = True
 
     @property
     def reimbursed(self) -> Decimal:

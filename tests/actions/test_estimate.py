@@ -1,6 +1,7 @@
 """estimate_form validation, action_estimate and action_estimate_detail."""
 
 import asyncio
+from datetime import date
 
 import pytest
 
@@ -299,3 +300,13 @@ def test_an_out_of_catalogue_part_said_just_before_the_total_is_counted() -> Non
     assert "out_of_catalogue" in needed
     events, _ = run(ValidateEstimateForm(), state)
     assert SlotSet("out_of_catalogue", "8000.00") in events
+
+
+def test_after_yanchengs_transition_the_estimate_says_it_counts_as_an_ordinary_resident() -> None:
+    # The reply and its 「详细」 agree: no 「按建档立卡贫困人口估算」 over an ordinary calculation.
+    slots = {"region": "yancheng", "setting": "inpatient", "level": "county", "total": "50000"}
+    reply = estimate_reply(slots, None, date(2026, 3, 1))
+    assert "文件定的过渡期已于2025年底结束，按普通参保居民估算" in reply.text
+    assert "按建档立卡贫困人口估算" not in reply.text
+    during = estimate_reply(slots, None, date(2024, 3, 1))
+    assert "按建档立卡贫困人口估算" in during.text and "过渡期已于" not in during.text
