@@ -277,6 +277,9 @@ def detail(
         return None
     if min_score >= DETAIL_MIN_SCORE and things < 2:
         return None  # on its own, a sentence must share more than one thing with the question
+    shared_pairs = wanted & top.pairs
+    if things == 1 and shared_pairs and not _is_word(next(iter(shared_pairs))):
+        return None  # one pair across two words (「县医」 of 县医院) is no evidence
     runner_up = next(
         (value for (value, _), i in scored[1:] if sentences[i].clause != top.clause), 0.0
     )
@@ -285,6 +288,12 @@ def detail(
     where = f"{top.document.year}年《{top.document.title}》{top.clause.number}"
     quoted = f"根据{where}：{_window(top.text, wanted | pairs(' '.join(words)))}"
     return quoted + (stale_note(top.document) or "")
+
+
+def _is_word(pair: str) -> bool:
+    """Whether a character pair is a word of jieba's dictionary (or a number)."""
+    _ensure_dictionary()
+    return pair[0].isdigit() or bool(jieba.dt.FREQ.get(pair))
 
 
 def _own_first(document: Document, region: Region | None) -> float:

@@ -57,6 +57,7 @@ LETTER_CHARS = 60  # a message this long may ask two things
 GENERIC_TOPICS = frozenset({"rates", "overview"})
 FIGURE_WORDS = ("多少钱", "好多钱", "多少", "好多", "几千", "几万", "几百", "啥项目", "哪些项目")
 # Asking for money, not a share: a rate (「报70%」) does not answer 「能给好多钱」.
+DEDUCTIBLE_WORDS = ("起付", "门槛")
 MONEY_WORDS = ("多少钱", "好多钱", "几千", "几万", "几百", "多少元", "多少块")
 NO_FIGURE = "文件没有写具体数额，以当地医保经办机构的规定为准。"
 # A Guyang question naming a disease of the annex is answered with that disease's cap.
@@ -124,7 +125,10 @@ def topic_reply(
         told = continuation(region, year, date.today())
         if told is not None:
             text += f"您家{told}。"
-    if asks_figure(question) and not states_figure(answer.text, topic, asks_money(question)):
+    # 「大病保险起付线多少」 asks the deductible's amount whatever topic answers it.
+    asked = Topic.DEDUCTIBLE if any(w in question for w in DEDUCTIBLE_WORDS) else topic
+    money = asks_money(question) or asked in (Topic.DEDUCTIBLE, Topic.ANNUAL_CAP)
+    if asks_figure(question) and not states_figure(answer.text, asked, money):
         text += NO_FIGURE
     if region is None and answers.needs_region[topic] and not national_asked:
         text += "告诉我您所在地区，可以查当地规定。"
@@ -294,9 +298,9 @@ class ActionAnswerTopic(Action):
         letter = letter_of(tracker)
         if letter is not None and not reply.buttons:
             # A letter's own next question, not another topic its main question mentions.
-            said = " ".join((reply.text, extra or ""))
-            further = further_answer(letter, topic, region, said)
-            extras = [m for m in (extra, further) if m]
+            # Its next question comes before a detail of the first: an SMS has only so much room.
+            further = further_answer(letter, topic, region, reply.text)
+            extras = [further] if further else ([extra] if extra else [])
         else:
             extras = second_topics(question, topic, region) or ([extra] if extra else [])
         said = reply.text

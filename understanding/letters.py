@@ -86,9 +86,20 @@ def questions(text: str) -> list[str]:
                 i += len(joined)
                 continue
         if _asks(part) and len(part) > 4:
+            before = parts[i - 1] if i else ""
+            if _is_lead_in(before, found):
+                part = f"{before} {part}"  # 「还有就是这药是得自己去县里买 还是有人给送」
             found.append(part)
         i += 1
     return found
+
+
+def _is_lead_in(part: str, found: list[str]) -> bool:
+    """A short part that asks nothing itself and leads into the next (only in unpunctuated
+    letters, whose parts are the resident's phrases)."""
+    if not part or part.endswith(("。", "！", "？", "；", "!", "?", ";")):
+        return False  # a whole sentence of its own
+    return len(part) <= 16 and not _asks(part) and not any(part in q for q in found)
 
 
 def _marked(question: str) -> bool:
@@ -124,9 +135,21 @@ def main_question(text: str) -> str:
 
 
 def other_questions(text: str) -> list[str]:
-    """The letter's other questions (at most three), main one excluded, in order."""
+    """The letter's other questions (at most three), main one excluded: those after it first
+    (「一是…」 then 「二是…」), then those before it that name something of the domain or end
+    in ？ (「俺俩都没啥收入」 before the question is no question to answer)."""
     main = main_question(text)
-    return [q for q in questions(text) if q != main][:3]
+    asked = questions(text)
+    at = asked.index(main) if main in asked else len(asked)
+    ordered = asked[at + 1 :] + asked[:at]
+    # 「另外还想问…」 announces the next question itself: it comes first.
+    ordered = [q for q in ordered if _secondary(q)] + [q for q in ordered if not _secondary(q)]
+    after = set(asked[at + 1 :])
+    return [
+        q
+        for q in ordered
+        if q in after or _domain_weight(q) > 0 or q.endswith(("？", "?")) or _secondary(q)
+    ][:3]
 
 
 def _bill(text: str) -> Found | None:

@@ -156,12 +156,16 @@ def _chronic_hint(spans: list[Found], text: str) -> Found | None:
 
 
 def is_canonical(entity: str, value: str, policies_dir: Path = POLICIES) -> bool:
-    """Whether a value another extractor found is one of ours (DIET's 「区」 is no region)."""
+    """Whether a value another extractor found is one of ours (DIET's 「区」 is no region,
+    its 「多」 no amount)."""
     lexicon = load_lexicon(policies_dir)
     if entity == "region":
         return value in lexicon.regions
     if entity in ("setting", "level", "category", "disease"):
         return any(w.entity == entity and w.value == value for w in lexicon.words)
+    if entity in ("amount", "out_of_catalogue"):
+        # DIET's 「多」 out of 「还是这么多吗」 is no amount: it would blank the total.
+        return find_amount(value) is not None
     return True
 
 
@@ -402,10 +406,13 @@ def correct_intent(
             return None
         return "estimate_cost" if intent != "estimate_cost" else None
     cue = topic_cue(text, policies_dir)
+    asking = any(w in text for w in lexicon.cue("question_words")) or text.endswith(("？", "?"))
     rule_question = (
         intent == "estimate_cost"
         or intent in FALLBACKS
         or (intent in (*CHITCHAT, "inform") and cue is not None)
+        # 「结算单上有自费一栏，那个也在5%里面吗」 read as inform: a question, not an answer
+        or (intent == "inform" and asking and len(text) > FACT_MAX_CHARS // 2)
     )
     if not rule_question:
         return None

@@ -2,7 +2,7 @@
 
 from actions.context import region_buttons
 from actions.sdk import SlotSet
-from actions.topics import ASK_REGION, OFFER, ActionAnswerTopic
+from actions.topics import ASK_REGION, NO_FIGURE, OFFER, ActionAnswerTopic
 from tests.actions.helpers import entity, message, run, text_message, tracker
 
 POVERTY_FUND_RONGCHANG = (
@@ -201,3 +201,13 @@ def test_a_disabled_childs_deductible_question_gets_the_rule_for_disabled_childr
     )
     _, messages = run(ActionAnswerTopic(), tracker(latest))
     assert "残疾儿童和重度残疾人在县级、乡镇级定点医院住院不设起付线" in messages[0]["text"]
+
+
+def test_a_deductible_amount_asked_of_another_topic_is_told_the_documents_give_none() -> None:
+    # Kind 9: 「大病保险起付线多少」 is answered by the critical-illness rule (降低50%), which is
+    # no amount; 「10万元」 there is a band's bound, not the deductible.
+    latest = message(
+        "荣昌 大病保险起付标准 是好多钱", "ask_critical_illness", [entity("region", "rongchang")]
+    )
+    _, messages = run(ActionAnswerTopic(), tracker(latest))
+    assert NO_FIGURE in messages[0]["text"]

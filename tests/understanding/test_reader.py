@@ -9,6 +9,7 @@ from understanding.reader import (
     asks_calculation,
     correct_intent,
     exit_year,
+    is_canonical,
     mentions_domain,
     read,
     topic_cue,
@@ -224,3 +225,9 @@ def test_a_place_outside_our_regions_gets_which_regions_we_cover(intent: str) ->
 def test_what_is_asked_wins_over_whom_it_is_asked_about() -> None:
     assert topic_cue("残疾娃在卫生院住院要扣起付线不") == "deductible"
     assert topic_cue("残疾人做康复有补贴吗") == "rehabilitation"
+
+
+def test_a_classifier_value_that_is_none_of_ours_is_refused() -> None:
+    assert not is_canonical("region", "区")
+    assert not is_canonical("amount", "多")
+    assert is_canonical("amount", "两万三") and is_canonical("amount", "-5000")
