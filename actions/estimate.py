@@ -8,7 +8,7 @@ events. A verified resident's category, exit year and this year's ledger come fr
 from typing import Any
 
 from actions import estimate_logic as logic
-from actions.answers import default_chronic_table
+from actions.answers import Topic, default_answers, default_chronic_table, format_answer
 from actions.context import (
     cadre_of,
     first_entity,
@@ -33,7 +33,9 @@ from actions.sdk import (
     Tracker,
 )
 from actions.vocabulary import to_category, to_level, to_region, to_setting
+from settlement.identifiers import Region
 from understanding.numerals import read_amount
+from understanding.reader import topic_cues
 
 FORM_SLOTS = ("region", "setting", "level", "total", "out_of_catalogue", "disease", "category")
 NO_ESTIMATE_YET = "还没有算过。请告诉我：哪个地区、住院还是门诊、哪级医院、一共花了多少钱。"
@@ -279,6 +281,9 @@ class ActionEstimate(Action):
         registered = _registered_fields(self._registry, tracker)
         reply = logic.estimate_reply(slots, registered)
         dispatcher.utter_message(text=reply.text)
+        also = also_asked(latest_text(tracker), slots.get("region"))
+        if also is not None:
+            dispatcher.utter_message(text=also)
         return [SlotSet("estimate_detail", reply.detail)]
 
 
@@ -295,6 +300,24 @@ class ActionEstimateDetail(Action):
             return []
         dispatcher.utter_message(text="\n".join(str(line) for line in lines))
         return []
+
+
+# Questions about the process a bill message may ask besides the amount (「花了八千五 自己掏
+# 多少 还要交押金不」): answered after the estimate. Rates, caps and funds are the estimate.
+ALSO_TOPICS = (Topic.TREAT_FIRST, Topic.ONE_STOP, Topic.PREMIUM, Topic.FAMILY_DOCTOR)
+
+
+def also_asked(text: str, region: object) -> str | None:
+    """The answer to a process question asked in the same message as the bill, if any."""
+    try:
+        known = Region(str(region))
+    except ValueError:
+        return None
+    for name in topic_cues(text):
+        topic = Topic(name) if name in {t.value for t in ALSO_TOPICS} else None
+        if topic is not None:
+            return format_answer(default_answers().answer(topic, known))
+    return None
 
 
 RE_ESTIMATE_ENTITIES = ("region", "setting", "level", "category", "disease", "out_of_catalogue")

@@ -310,3 +310,19 @@ def test_after_yanchengs_transition_the_estimate_says_it_counts_as_an_ordinary_r
     assert "按建档立卡贫困人口估算" not in reply.text
     during = estimate_reply(slots, None, date(2024, 3, 1))
     assert "按建档立卡贫困人口估算" in during.text and "过渡期已于" not in during.text
+
+
+def test_a_process_question_asked_with_the_bill_is_answered_after_the_estimate() -> None:
+    # 「花了八千五 自己掏多少 还要交押金不」 asks two things: the estimate, then the deposit rule.
+    latest = message("固阳县 我住院花了八千五 自己掏多少 还要交押金不", "estimate_cost")
+    slots = {"region": "guyang", "setting": "inpatient", "total": "8500.00"}
+    _, messages = run(ActionEstimate(FakeRegistry()), tracker(latest, slots))
+    assert "425" in messages[0]["text"]
+    assert len(messages) == 2 and "押金" in messages[1]["text"]
+
+
+def test_a_bill_alone_gets_the_estimate_alone() -> None:
+    latest = message("固阳县 住院花了八千五 自己掏多少", "estimate_cost")
+    slots = {"region": "guyang", "setting": "inpatient", "total": "8500.00"}
+    _, messages = run(ActionEstimate(FakeRegistry()), tracker(latest, slots))
+    assert len(messages) == 1
