@@ -182,8 +182,8 @@ def quote(hit: Hit, question: str) -> str:
 # spellings cut differently (「就诊率要」), pairs still meet the document's 「就诊率达到」.
 DETAIL_MIN_SCORE = 7.5  # calibrated in tests/actions/test_clause_search.py: hits 8–31, misses ≤ 5.5
 DETAIL_MARGIN = 1.1
-EXTRA_MIN_SCORE = 5.0  # after a topic's answer: one rare pair the answer lacks is enough
-MAPPED_WEIGHT = 1.5  # a pair of a document word the resident's phrase maps to (北京 → 县外)
+EXTRA_MIN_SCORE = 5.0  # after a topic's answer: one rare shared word the answer lacks is enough
+MAPPED_WEIGHT = 1.5  # a whole document word the resident's phrase maps to (北京 → 县外), per pair
 DETAIL_CHARS = 90
 NATIONAL_WHEN_REGIONAL = 0.8
 _CJK_OR_NUMBER = re.compile(r"[\u4e00-\u9fff]+|\d+(?:\.\d+)?%?")
