@@ -1,4 +1,4 @@
-"""Placeholders in answer texts, filled from the Guyang annex tables so figures cannot drift.
+"""Placeholders in answer texts, filled from the region's own tables so figures cannot drift.
 
 {diseases:20,11}      rows of 特殊慢性病病种及最高支付限额 by number: 高血压二级及以上1500元、…
 {cap:15}              one row's annual cap: 3200元
@@ -29,21 +29,26 @@ def yuan(amount: Decimal) -> str:
 
 def render(
     text: str,
-    chronic: ChronicDiseaseTable,
-    rehabilitation: RehabilitationTable,
+    chronic: ChronicDiseaseTable | None,
+    rehabilitation: RehabilitationTable | None,
     published: _Listed | None,
 ) -> str:
-    """The text with every placeholder replaced; ValueError names an unknown one."""
+    """The text with every placeholder replaced from the region's own tables; ValueError names
+    an unknown placeholder, or one whose table the region's rules do not name."""
 
     def replace(match: re.Match[str]) -> str:
         kind = match["kind"]
         numbers = [int(n) for n in match["args"].split(",") if n]
-        if kind == "diseases":
+        if kind in ("diseases", "cap") and chronic is None:
+            raise ValueError(f"{match.group()} needs tables.chronic_diseases in the region's rules")
+        if kind == "rehabilitation" and rehabilitation is None:
+            raise ValueError(f"{match.group()} needs tables.rehabilitation in the region's rules")
+        if kind == "diseases" and chronic is not None:
             rows = [_disease(chronic, n) for n in numbers]
             return "、".join(f"{row.name}{yuan(row.annual_cap)}" for row in rows)
-        if kind == "cap":
+        if kind == "cap" and chronic is not None:
             return yuan(_disease(chronic, numbers[0]).annual_cap)
-        if kind == "rehabilitation":
+        if kind == "rehabilitation" and rehabilitation is not None:
             return "、".join(_rehabilitation_item(rehabilitation, n) for n in numbers)
         if kind == "list":
             if published is None:

@@ -21,13 +21,10 @@ from settlement.documents import (
     Document,
     RehabilitationTable,
     default_policies_dir,
-    load_chronic_diseases,
-    load_documents,
-    load_rehabilitation,
 )
 from settlement.errors import PolicyError
-from settlement.identifiers import Region
-from settlement.policy import default_policies
+from settlement.identifiers import Category, region_name
+from settlement.policy import PolicySet, default_policies, load_policies
 from settlement.yamlio import load_model
 
 NATIONAL = "national"
@@ -112,16 +109,36 @@ class Contact(_Strict):
     phone: Text | None = None  # filled by the deployment, not by us
 
 
+class Highlight(_Strict):
+    """One line of a verified resident's benefits: the rule that matters most for them, with
+    the clauses it comes from (printed as 「（五（三）5）」)."""
+
+    text: Text
+    references: tuple[Reference, ...] = Field(min_length=1)
+
+
+class DisabilityRules(_Strict):
+    """What the region's document gives disabled residents, by kind (Disability's values) and
+    for rehabilitation; a region without them gets the national line."""
+
+    child: Highlight | None = None
+    severe: Highlight | None = None
+    rehabilitation: Highlight | None = None
+
+
 class AnswerFile(_Strict):
-    region: Literal["nantong", "rongchang", "guyang", "yancheng", "national"]
+    region: Annotated[str, Field(pattern=r"^[a-z]+$")]  # national, or a region's key
     contact: Contact | None = None
     topics: dict[Topic, TopicEntry]
+    # Regions only: the 现行政策 line per category (Category's values), and disability rules.
+    highlights: dict[str, Highlight] = {}
+    disability: DisabilityRules = DisabilityRules()
 
 
 @dataclass(frozen=True)
 class Answer:
     topic: Topic
-    region: Region | None  # None: the national answer
+    region: str | None  # the region's key; None: the national answer
     basis: str
     text: str  # rendered, without the citation
     reference: Reference | None
@@ -131,37 +148,44 @@ class Answer:
 
 @dataclass(frozen=True)
 class AnswerBook:
-    regional: dict[Region, dict[Topic, Answer]]
+    regional: dict[str, dict[Topic, Answer]]
     national: dict[Topic, Answer]
     needs_region: dict[Topic, bool]
-    contacts: dict[Region, Contact]
+    contacts: dict[str, Contact]
+    highlights: dict[str, dict[str, Highlight]]  # region → category → the 现行政策 line
+    disability: dict[str, DisabilityRules]
 
-    def answer(self, topic: Topic, region: Region | None) -> Answer:
+    def answer(self, topic: Topic, region: str | None) -> Answer:
         return self.national[topic] if region is None else self.regional[region][topic]
 
 
-def load_answers(policies_dir: Path | None = None) -> AnswerBook:
-    """Every answer file under policies/answers, checked against the documents and tables."""
+def load_answers(policies_dir: Path | None = None, policies: PolicySet | None = None) -> AnswerBook:
+    """Every answer file under policies/answers (one per region of `policies`, and national),
+    checked against the documents and the region's own tables; PolicyError on any problem."""
+    chosen = policies or (load_policies(policies_dir) if policies_dir else default_policies())
     base = policies_dir or default_policies_dir()
-    documents = load_documents(base / "documents")
-    chronic = load_chronic_diseases(base / "tables" / "guyang_chronic_diseases.yaml")
-    rehabilitation = load_rehabilitation(base / "tables" / "guyang_rehabilitation.yaml")
-    context = _Context(documents, chronic, rehabilitation)
     answers_dir = base / "answers"
     national_file = _read(answers_dir / f"{NATIONAL}.yaml")
-    national = _answers(answers_dir / f"{NATIONAL}.yaml", national_file, None, context)
-    regional: dict[Region, dict[Topic, Answer]] = {}
-    contacts: dict[Region, Contact] = {}
-    for region in Region:
-        path = answers_dir / f"{region.value}.yaml"
+    national_context = _Context(chosen.documents, None, None)
+    national = _answers(answers_dir / f"{NATIONAL}.yaml", national_file, None, national_context)
+    regional: dict[str, dict[Topic, Answer]] = {}
+    contacts: dict[str, Contact] = {}
+    highlights: dict[str, dict[str, Highlight]] = {}
+    disability: dict[str, DisabilityRules] = {}
+    for region, policy in chosen.regions.items():
+        path = answers_dir / f"{region}.yaml"
         file = _read(path)
+        context = _Context(chosen.documents, policy.chronic_diseases, policy.rehabilitation)
         if file.contact is None:
             raise PolicyError(str(path), "contact", "a region needs a contact for 人工")
         _check_reference(path, "contact.reference", file.contact.reference, context, region)
+        _check_highlights(path, file, context, region)
         regional[region] = _answers(path, file, region, context)
         contacts[region] = file.contact
+        highlights[region] = dict(file.highlights)
+        disability[region] = file.disability
     needs = {topic: bool(entry.needs_region) for topic, entry in national_file.topics.items()}
-    return AnswerBook(regional, national, needs, contacts)
+    return AnswerBook(regional, national, needs, contacts, highlights, disability)
 
 
 @functools.cache
@@ -170,18 +194,32 @@ def default_answers() -> AnswerBook:
     return load_answers()
 
 
-@functools.cache
 def default_documents() -> dict[str, Document]:
-    return load_documents(default_policies_dir() / "documents")
+    """Every document of policies/documents, by id (loaded once, with the rules)."""
+    return default_policies().documents
 
 
-@functools.cache
-def default_chronic_table() -> ChronicDiseaseTable:
-    return load_chronic_diseases(default_policies_dir() / "tables" / "guyang_chronic_diseases.yaml")
+def chronic_table(region: str | None) -> ChronicDiseaseTable | None:
+    """The region's table of special chronic diseases with annual caps, if its rules name one."""
+    if region is None:
+        return None
+    return default_policies()[region].chronic_diseases
+
+
+def chronic_list_name(region: str, table: ChronicDiseaseTable) -> str:
+    """「<region name><N>种特殊慢性病名单」: the region's full name and the table's size."""
+    return f"{region_name(region)}{len(table.diseases)}种特殊慢性病名单"
+
+
+def highlight_text(highlight: Highlight, documents: dict[str, Document] | None = None) -> str:
+    """「住院个人只付实际花销的5%（五（三）5）」: the text and its clause numbers."""
+    docs = documents if documents is not None else default_documents()
+    clauses = "、".join(docs[r.document].clause(r.clause).number for r in highlight.references)
+    return f"{highlight.text}（{clauses}）"
 
 
 def citation(reference: Reference, documents: dict[str, Document]) -> str:
-    """2017年《固阳县贫困人口医疗救助实施方案》五（三）1: year, title, clause, never a file."""
+    """「2017年《<title>》五（三）1」: the document's year, title and clause, never a file."""
     document = documents[reference.document]
     return f"{document.year}年《{document.title}》{document.clause(reference.clause).number}"
 
@@ -211,16 +249,15 @@ def format_answer(
     note = stale_note(basis, today) if basis is not None else None
     ended = transition_end(answer.region, today)
     if note and ended is not None:
-        # 盐城: the document's own 5-year transition has run out, which says more than its age.
+        # The document's own transition period has run out, which says more than its age.
         note = note.replace("的文件，", f"的文件，文件定的过渡期已于{ended}年底结束，", 1)
     return text + note if note else text
 
 
-def transition_end(region: Region | None, today: date | None = None) -> int | None:
+def transition_end(region: str | None, today: date | None = None) -> int | None:
     """The last year of a region's transition period when it is over by `today`, else None.
 
     From the rules' note `transition_over` (policies/rules/<region>.yaml, its `on_or_after`):
-    盐城's 5-year transition from 2021 (一（一）) ends with 2025.
     """
     if region is None:
         return None
@@ -239,15 +276,32 @@ def _basis_document(answer: Answer, documents: dict[str, Document]) -> Document 
         return documents[answer.reference.document]
     if answer.region is None:
         return None
-    own = [d for d in documents.values() if d.region == answer.region.value]
+    own = [d for d in documents.values() if d.region == answer.region]
     return max(own, key=lambda d: d.year) if own else None
 
 
 @dataclass(frozen=True)
 class _Context:
     documents: dict[str, Document]
-    chronic: ChronicDiseaseTable
-    rehabilitation: RehabilitationTable
+    chronic: ChronicDiseaseTable | None
+    rehabilitation: RehabilitationTable | None
+
+
+def _check_highlights(path: Path, file: AnswerFile, context: _Context, region: str) -> None:
+    """Categories are Category's values; every clause is in the region's own document."""
+    known = {category.value for category in Category}
+    entries: list[tuple[str, str | None, Highlight]] = [
+        (f"highlights.{key}", key, h) for key, h in file.highlights.items()
+    ]
+    for kind in ("child", "severe", "rehabilitation"):
+        rule = getattr(file.disability, kind)
+        if rule is not None:
+            entries.append((f"disability.{kind}", None, rule))
+    for where, category, highlight in entries:
+        if category is not None and category not in known:
+            raise PolicyError(str(path), where, f"unknown category {category!r}")
+        for index, reference in enumerate(highlight.references):
+            _check_reference(path, f"{where}.references[{index}]", reference, context, region)
 
 
 def _read(path: Path) -> AnswerFile:
@@ -262,7 +316,7 @@ def _read(path: Path) -> AnswerFile:
 
 
 def _answers(
-    path: Path, file: AnswerFile, region: Region | None, context: _Context
+    path: Path, file: AnswerFile, region: str | None, context: _Context
 ) -> dict[Topic, Answer]:
     answers: dict[Topic, Answer] = {}
     for topic, entry in file.topics.items():
@@ -281,7 +335,7 @@ def _answers(
 
 
 def _check_entry(
-    path: Path, where: str, entry: TopicEntry, region: Region | None, context: _Context
+    path: Path, where: str, entry: TopicEntry, region: str | None, context: _Context
 ) -> None:
     file = str(path)
     if region is None and entry.needs_region is None:
@@ -305,13 +359,13 @@ def _check_entry(
 
 
 def _check_reference(
-    path: Path, where: str, reference: Reference, context: _Context, region: Region | None
+    path: Path, where: str, reference: Reference, context: _Context, region: str | None
 ) -> None:
     """The clause exists, in the region's own document (or the national one when region None)."""
     document = context.documents.get(reference.document)
     if document is None:
         raise PolicyError(str(path), f"{where}.document", f"no document {reference.document!r}")
-    expected = region.value if region is not None else NATIONAL
+    expected = region if region is not None else NATIONAL
     if document.region != expected:
         reason = f"{reference.document} is a {document.region} document, expected {expected}"
         raise PolicyError(str(path), f"{where}.document", reason)

@@ -5,14 +5,22 @@ and what applies now. Masked identifiers only. Pure functions of a ResidentRecor
 from datetime import date
 from decimal import Decimal
 
-from actions.answers import Topic, default_answers, default_chronic_table, default_documents
+from actions.answers import (
+    Topic,
+    chronic_table,
+    default_answers,
+    default_documents,
+    highlight_text,
+)
 from actions.registry_port import ResidentRecord
-from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category, Disability, Region
+from settlement.identifiers import CATEGORY_NAMES, Category, Disability, region_name
 from settlement.money import yuan
 from settlement.policy import default_policies
 from settlement.rules import DatedValues
 
-# 南通 三（三）: 「脱贫后相关政策延续二年（包括2016年脱贫的对象）」.
+ORDINARY = "按当地普通参保居民政策；如身份有变化请回复“人工”"
+EXIT_UNKNOWN = "当地文件没有写脱贫以后还能享受多久，请回复“人工”，由医保经办机构答复"
+NATIONAL_REHABILITATION = "残疾人康复：符合条件的医疗康复项目纳入医保支付，详情请回复“人工”"
 
 
 def benefits_text(record: ResidentRecord, today: date) -> str:
@@ -21,7 +29,7 @@ def benefits_text(record: ResidentRecord, today: date) -> str:
     when, the family doctor, and the main rule of their category (each with its clause)."""
     lines = [
         f"已核实：{record.masked_id}",
-        f"地区：{REGION_NAMES[record.region]}",
+        f"地区：{region_name(record.region)}",
         f"人员类别：{category_label(record)}",
         *chronic_lines(record),
         *disability_lines(record),
@@ -32,17 +40,18 @@ def benefits_text(record: ResidentRecord, today: date) -> str:
 
 
 def disability_lines(record: ResidentRecord) -> list[str]:
-    """固阳 五（三）2 and 五（四）2: no deductible at county and township level for disabled
-    children and the severely disabled; free rehabilitation for the registered disabled."""
+    """The region's own rules for disabled residents (policies/answers/<region>.yaml,
+    `disability`: by kind, and rehabilitation), else the national line."""
     if record.disability is Disability.NONE:
         return []
-    if record.region is not Region.GUYANG:
-        return ["残疾人康复：符合条件的医疗康复项目纳入医保支付，详情请回复“人工”"]
-    who = "残疾儿童" if record.disability is Disability.CHILD else "重度残疾人"
-    return [
-        f"{who}：在县级、乡镇级定点医院住院不设起付线，直接按比例报销（五（三）2）",
-        "残疾人康复：县残联建档，有需求的免费提供精准康复服务（五（四）2）",
-    ]
+    rules = default_answers().disability[record.region]
+    own = getattr(rules, record.disability.value, None)
+    if own is None and rules.rehabilitation is None:
+        return [NATIONAL_REHABILITATION]
+    lines = [highlight_text(own)] if own is not None else []
+    if rules.rehabilitation is not None:
+        lines.append(highlight_text(rules.rehabilitation))
+    return lines
 
 
 def category_label(record: ResidentRecord) -> str:
@@ -53,17 +62,18 @@ def category_label(record: ResidentRecord) -> str:
 
 
 def chronic_lines(record: ResidentRecord) -> list[str]:
-    """Guyang: each recognised disease with its cap (附件) and what is left; elsewhere names."""
+    """Each recognised disease with its cap and what is left this year, where the region's
+    rules name a table of chronic diseases (tables.chronic_diseases); elsewhere the names."""
     if not record.diseases:
         return ["认定慢性病：无"]
-    if record.region is not Region.GUYANG:
+    table = chronic_table(record.region)
+    if table is None:
         return [f"认定慢性病：{'、'.join(record.diseases)}（当地文件没有列年度限额）"]
-    table = default_chronic_table()
     lines = []
     for disease in record.diseases:
         row = table.find(disease)
         if row is None:
-            lines.append(f"{disease}：不在45种特殊慢性病名单内")
+            lines.append(f"{disease}：不在{len(table.diseases)}种特殊慢性病名单内")
             continue
         # The ledger may name the disease by an alias (高血压): count every spelling of it.
         paid = sum(
@@ -79,20 +89,13 @@ def chronic_lines(record: ResidentRecord) -> list[str]:
 
 
 def applies_now(record: ResidentRecord, today: date) -> str:
-    """The rule of the person's category and region that matters most today, with its clause;
+    """The rule of the person's category and region that matters most today, with its clause
+    (policies/answers/<region>.yaml `highlights`); when the region's transition is over for the
+    category (the rules' note `transition_over`), what the document gave and that it is over;
     for a resident who left poverty, whether the continuation still runs and until when."""
-    region, category = record.region, record.category
-    if category is Category.EXITED:
+    if record.category is Category.EXITED:
         return after_exit(record, today)
-    if region is Region.YANCHENG:
-        return yancheng_transition(record, today)
-    if category is not Category.POOR:
-        return "按当地普通参保居民政策；如身份有变化请回复“人工”"
-    if region is Region.GUYANG:
-        return "住院个人只付实际花销的5%，慢病用药个人负担5%（五（三）5）"
-    if region is Region.RONGCHANG:
-        return "区内区级医院住院起付线降低50%、报销比例提高10%（二（一）1、2）"
-    return "医保个人缴费财政全额补助，医疗救助不低于自付费用的70%（二（一）、二（二））"
+    return _own_rule(record, today) or ORDINARY
 
 
 def after_exit(record: ResidentRecord, today: date) -> str:
@@ -100,17 +103,23 @@ def after_exit(record: ResidentRecord, today: date) -> str:
         told = continuation(record.region, record.exit_year, today)
         if told is not None:
             return told + "，按普通参保居民政策" if "结束" in told else told
-    if record.region is Region.YANCHENG:
-        return yancheng_transition(record, today)
-    return "当地文件没有写脱贫以后还能享受多久，请回复“人工”，由医保经办机构答复"
+    return _own_rule(record, today) or EXIT_UNKNOWN
 
 
-def continuation(region: Region, exit_year: int, today: date) -> str | None:
+def _own_rule(record: ResidentRecord, today: date) -> str | None:
+    over = _transition_over(record, today)
+    if over is not None:
+        return over
+    highlight = default_answers().highlights[record.region].get(record.category.value)
+    return highlight_text(highlight) if highlight is not None else None
+
+
+def continuation(region: str, exit_year: int, today: date) -> str | None:
     """Whether the benefits continued after leaving poverty in `exit_year` still run today.
 
     From the region's rules (`eligibility.exit_continuation_years`, and the first exit year
     the continuation covers, `eligibility.exit_continuation_from_year`); None when the region's
-    documents give no continuation (only 南通's does: 三（三）, 延续二年 including 2016 exits).
+    documents give no continuation.
     """
     policy = default_policies()[region]
     years = _whole_years(policy.dated.get("eligibility.exit_continuation_years"), today)
@@ -135,17 +144,18 @@ def _whole_years(values: DatedValues | None, today: date) -> int | None:
     return int(value) if isinstance(value, int | Decimal) else None
 
 
-def yancheng_transition(record: ResidentRecord, today: date) -> str:
-    """盐城 一（一）: policies stay stable during the 5-year transition; when the rules say the
-    category is no longer covered (policies/rules/yancheng.yaml), the rules' own note says so."""
+def _transition_over(record: ResidentRecord, today: date) -> str | None:
+    """When the rules' note `transition_over` applies to the category today: what the region's
+    document gave (its overview answer, with the document's year), then the note."""
     policy = default_policies()[record.region]
-    covered = policy.dated["eligibility.categories"].at(today)
-    if isinstance(covered, list | tuple) and record.category.value in covered:
-        return "5年过渡期内健康帮扶政策保持总体稳定（一（一））"
-    over = next((n.text for n in policy.notes if n.id == "transition_over"), None)
+    over = next((n for n in policy.notes if n.id == "transition_over"), None)
+    if over is None or over.when.on_or_after is None or today < over.when.on_or_after:
+        return None
+    if over.when.categories and record.category not in over.when.categories:
+        return None
     # What the document gave (its overview answer), then that its transition is over: the
     # resident learns both what to ask about and that it must be checked today.
     gave = default_answers().answer(Topic.OVERVIEW, record.region)
     year = default_documents()[gave.reference.document].year if gave.reference else None
     basis = f"按{year}年文件，" if year else ""
-    return f"{basis}{gave.text.rstrip('。')}。{over or '过渡期以后的政策请回复“人工”咨询'}"
+    return f"{basis}{gave.text.rstrip('。')}。{over.text}"

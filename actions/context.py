@@ -10,7 +10,7 @@ from typing import Any
 
 from actions.sdk import Tracker
 from actions.vocabulary import to_region
-from settlement.identifiers import REGION_NAMES, Region
+from settlement.identifiers import Region, region_name
 
 METADATA_SLOTS = ("channel", "campaign", "sender_token", "cadre_id")
 ACTOR_LENGTH = 64  # registry.models.AuditLog.actor
@@ -98,6 +98,6 @@ def sender_token(tracker: Tracker) -> str | None:
 def region_buttons() -> list[dict[str, str]]:
     """Buttons (numbered choices on SMS) whose payloads set the region entity."""
     return [
-        {"title": REGION_NAMES[region], "payload": f'/inform{{"region":"{region.value}"}}'}
-        for region in Region
+        {"title": region_name(region), "payload": f'/inform{{"region":"{region.value}"}}'}
+        for region in Region.all()
     ]

@@ -8,16 +8,23 @@ events. A verified resident's category, exit year and this year's ledger come fr
 from typing import Any
 
 from actions import estimate_logic as logic
-from actions.answers import Topic, default_answers, default_chronic_table, format_answer
+from actions.answers import (
+    Topic,
+    chronic_list_name,
+    chronic_table,
+    default_answers,
+    format_answer,
+)
 from actions.context import (
     cadre_of,
     first_entity,
+    known_region,
     latest_intent,
     latest_text,
     sender_token,
     utcnow,
 )
-from actions.fallback import ONLY_OUR_REGIONS
+from actions.fallback import only_our_regions
 from actions.lookup import subject_record
 from actions.registry_port import Registry
 from actions.registry_sql import get_registry
@@ -139,6 +146,30 @@ def _filled(events: list[EventType]) -> bool:
     )
 
 
+ASK_REGION = "您是哪个地方的？"
+REASK_REGION = "还需要知道您是哪个地方的，各地政策不一样："
+
+
+class ActionAskRegion(Action):
+    """The estimate form's region question, with one button per region of policies/ (short
+    names, in the rules' order): the list of regions is data, so it is not a domain response.
+    After a turn that filled nothing (`reask`) it says why the region is needed."""
+
+    def name(self) -> str:
+        return "action_ask_region"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = REASK_REGION if tracker.get_slot("reask") else ASK_REGION
+        buttons = [
+            {"title": region.short, "payload": f'/inform{{"region":"{region.value}"}}'}
+            for region in Region.all()
+        ]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
 class ValidateEstimateForm(FormValidationAction):
     """Fills and checks the estimate form. A turn that fills nothing (a stray answer such as
     「贫困户」 while the level is asked) sets `reask`, so the form asks again in other words
@@ -161,7 +192,7 @@ class ValidateEstimateForm(FormValidationAction):
             return [ActionExecutionRejected("estimate_form")]
         place = first_entity(tracker, "place")
         if place and not first_entity(tracker, "region") and not tracker.get_slot("region"):
-            dispatcher.utter_message(text=ONLY_OUR_REGIONS.format(place=place))
+            dispatcher.utter_message(text=only_our_regions(place))
         events = await super().run(dispatcher, tracker, domain)
         asked = tracker.get_slot("requested_slot")
         if asked and not _filled(events) and latest_intent(tracker) in STRAY_INTENTS:
@@ -209,7 +240,8 @@ class ValidateEstimateForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         # The domain maps the `disease` entity; this method exists because the slot is asked
-        # only for 固阳 chronic care, outside the domain's list, where rasa_sdk wants one.
+        # only where a region's rules name a chronic disease table, outside the domain's list,
+        # where rasa_sdk wants one.
         return {}
 
     def validate_total(
@@ -257,11 +289,17 @@ class ValidateEstimateForm(FormValidationAction):
     def validate_disease(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        # Only Guyang asks for the disease; its annex names the 45 that count (附件).
-        row = default_chronic_table().find(str(value)) if value else None
+        # Asked only where the region's rules name a table of chronic diseases (its annex).
+        region = known_region(tracker)
+        table = chronic_table(region)
+        if table is None:
+            return {"disease": str(value) if value else None}
+        row = table.find(str(value)) if value else None
         if row is None:
+            examples = "、".join(table.examples or [d.name for d in table.diseases[:2]])
+            listed = chronic_list_name(region, table) if region else "名单"
             dispatcher.utter_message(
-                text=f"“{value}”不在固阳县45种特殊慢性病名单里。请说名单里的病名，比如：高血压、糖尿病。"
+                text=f"“{value}”不在{listed}里。请说名单里的病名，比如：{examples}。"
             )
             return {"disease": None}
         return {"disease": row.name}

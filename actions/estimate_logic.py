@@ -1,11 +1,11 @@
 """The estimate form's rules and the estimate reply, as pure functions (no rasa_sdk).
 
 What must be asked (docs/conversation.md): region, setting and total always; the hospital level
-and (固阳 chronic medicines) the disease only when the answer differs between their possible
-values: the settlement core is run for every value, and a slot whose values all give the same
-personal share is not asked (a 固阳 poor resident's inpatient stay costs 5% at every level).
-The out-of-catalogue part is asked where it changes the result (荣昌 inpatient: 扶贫济困医疗基金
-pays on 目录外 costs, 二（一）7).
+and (chronic medicines, where the region's rules name a table of chronic diseases with caps)
+the disease only when the answer differs between their possible values: the settlement core is
+run for every value, and a slot whose values all give the same personal share is not asked
+(where a poverty fund tops every stay up to one rate, the level does not matter). The
+out-of-catalogue part is never asked; the estimate says what it assumed when it would matter.
 """
 
 from dataclasses import dataclass
@@ -15,13 +15,14 @@ from typing import Any
 
 from actions.answers import (
     STALE_AFTER_YEARS,
-    default_chronic_table,
+    chronic_table,
     default_documents,
     transition_end,
 )
+from settlement.documents import ChronicDiseaseTable
 from settlement.errors import InputError
 from settlement.estimate import estimate, explanation_lines, parse_request, summary
-from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category, Level, Region, Setting
+from settlement.identifiers import CATEGORY_NAMES, Category, Level, Region, Setting, region_name
 from understanding.numerals import CENT, parse_amount, read_amount
 
 BASE_SLOTS = ("region", "setting", "total")
@@ -56,11 +57,12 @@ def required_slots(
     everything as in the catalogue and says so (ALL_IN_CATALOGUE) when it would change the
     result; a part the resident names (「目录外的有五千」) is read and checked.
     """
-    region, setting = slots.get("region"), slots.get("setting")
+    region = slots.get("region") or (registered or {}).get("region")
     needed = [s for s in BASE_SLOTS if not (verified and s == "region")]
     # The disease first: until it is known the level's effect cannot be computed.
-    chronic_in_guyang = region == Region.GUYANG and setting == Setting.CHRONIC
-    if chronic_in_guyang and (slots.get("disease") or matters("disease", slots, registered)):
+    if _disease_counts(region, slots.get("setting")) and (
+        slots.get("disease") or matters("disease", slots, registered)
+    ):
         needed.append("disease")
     if slots.get("level") or matters("level", slots, registered):
         needed.append("level")
@@ -69,21 +71,35 @@ def required_slots(
 
 def with_defaults(slots: dict[str, Any]) -> dict[str, Any]:
     """Slots with the values left unasked because they do not change the result: any level,
-    and for 固阳 chronic medicines any disease of the annex (matters() checked they agree)."""
+    and for chronic medicines any disease of the region's table (matters() checked they agree)."""
     filled = {**slots, "level": slots.get("level") or ANY_LEVEL}
-    chronic_in_guyang = (
-        filled.get("region") == Region.GUYANG and filled.get("setting") == Setting.CHRONIC
-    )
-    if chronic_in_guyang and not filled.get("disease"):
-        filled["disease"] = default_chronic_table().diseases[0].name
+    region, setting = filled.get("region"), filled.get("setting")
+    table = _disease_table(region, setting)
+    if table is not None and not filled.get("disease"):
+        filled["disease"] = table.diseases[0].name
     return filled
 
 
-def _candidates(slot: str, setting: object = None) -> tuple[str, ...]:
+def _disease_table(region: object, setting: object) -> ChronicDiseaseTable | None:
+    """The region's chronic disease table when the disease changes a chronic-medicine estimate."""
+    if setting != Setting.CHRONIC or not region:
+        return None
+    try:
+        return chronic_table(Region(region))
+    except ValueError:
+        return None
+
+
+def _disease_counts(region: object, setting: object) -> bool:
+    return _disease_table(region, setting) is not None
+
+
+def _candidates(slot: str, region: object, setting: object) -> tuple[str, ...]:
     if slot == "level":
         # A 村卫生室 has no beds: a stay in hospital is at a township clinic or above.
         return INPATIENT_LEVELS if setting == Setting.INPATIENT else LEVELS
-    return tuple(row.name for row in default_chronic_table().diseases)
+    table = _disease_table(region, setting)
+    return tuple(row.name for row in table.diseases) if table is not None else ()
 
 
 def matters(slot: str, slots: dict[str, Any], registered: dict[str, Any] | None) -> bool:
@@ -97,7 +113,8 @@ def matters(slot: str, slots: dict[str, Any], registered: dict[str, Any] | None)
     ):
         return True
     shares = set()
-    for value in _candidates(slot, slots.get("setting")):
+    region = slots.get("region") or (registered or {}).get("region")
+    for value in _candidates(slot, region, slots.get("setting")):
         trial = with_defaults({**slots, slot: value})
         try:
             request = parse_request(_request_data(trial, registered)[0])
@@ -164,7 +181,7 @@ def _request_data(
     }
     if slots.get("out_of_catalogue"):
         data["out_of_catalogue"] = slots["out_of_catalogue"]
-    # The disease matters only for chronic-disease medicines (固阳's annex caps); a disease
+    # The disease matters only for chronic-disease medicines (a table's annual caps); a disease
     # named in an inpatient story (「脑梗住院」) is not a settlement input.
     if slots.get("disease") and slots.get("setting") == Setting.CHRONIC:
         data["disease"] = slots["disease"]
@@ -210,11 +227,11 @@ def estimate_reply(
     ended = transition_end(request.region, today)
     if not result.eligible and ended is not None:
         parts.append(
-            f"（{REGION_NAMES[request.region]}文件定的过渡期已于{ended}年底结束，按普通参保居民估算）"
+            f"（{region_name(request.region)}文件定的过渡期已于{ended}年底结束，按普通参保居民估算）"
         )
     elif not result.eligible and (assumed_category or data.get("category") != Category.NONE):
         parts.append(
-            f"（按{REGION_NAMES[request.region]}现行规定不享受倾斜政策，按普通参保居民估算）"
+            f"（按{region_name(request.region)}现行规定不享受倾斜政策，按普通参保居民估算）"
         )
     elif assumed_category:
         parts.append(f"（按{CATEGORY_NAMES[Category.POOR]}估算）")
@@ -238,9 +255,9 @@ def _outside_would_change(data: dict[str, Any], personal_pay: Decimal, today: da
 
 
 def date_basis(region: Region, today: date | None = None) -> str:
-    """「按2017年固阳县文件估算。」: the year of the region's own document."""
+    """「按2017年<region name>文件估算。」: the year of the region's own document."""
     year = region_document_year(region)
-    text = f"按{year}年{REGION_NAMES[region]}文件估算"
+    text = f"按{year}年{region_name(region)}文件估算"
     if (today or date.today()).year - year >= STALE_AFTER_YEARS:
         text += "，现行标准可能已调整"
     return text + "。"

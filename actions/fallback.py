@@ -27,16 +27,22 @@ NOT_IN_DOCUMENTS = (
     "问清楚；也可以换个说法，比如：住院能报几成、慢性病怎么报。"
 )
 ONLY_OUR_REGIONS = (
-    "目前只有南通、荣昌、固阳、盐城四个地方的政策，{place}的规定我查不到。"
+    "目前只有{regions}的政策，{place}的规定我查不到。"
     "请问当地医保经办机构，或回复“人工”请工作人员帮忙。"
 )
+
+
+def only_our_regions(place: str) -> str:
+    """「目前只有…的政策，成都的规定我查不到。…」: the short names of the regions of policies/."""
+    names = "、".join(region.short for region in Region.all())
+    return ONLY_OUR_REGIONS.format(regions=names, place=place)
 
 
 def fallback_reply(text: str, region: Region | None = None, place: str | None = None) -> str:
     """A confident clause; else for a place outside our regions, which regions we cover; else
     for a health-benefit question, that the documents do not say (and 人工); else the refusal."""
     if place is not None:
-        return ONLY_OUR_REGIONS.format(place=place)
+        return only_our_regions(place)
     sentence = detail(text, region)
     if sentence is not None:
         return sentence

@@ -10,7 +10,7 @@ from actions.context import actor, known_region, metadata, sender_key
 from actions.registry_port import Registry
 from actions.registry_sql import get_registry
 from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, Tracker
-from settlement.identifiers import REGION_NAMES, SETTING_NAMES, Region, Setting
+from settlement.identifiers import SETTING_NAMES, Region, Setting, region_name
 
 RECORDED = "已为您登记人工服务，工作人员会尽快联系您。"
 LETTER_KEPT = 2000  # gateway.text.MAX_MESSAGE_CHARS
@@ -23,13 +23,13 @@ def contact_text(region: Region | None, book: AnswerBook | None = None) -> str:
         return RECORDED + NO_REGION
     contact = (book or default_answers()).contacts[region]
     phone = f"，电话{contact.phone}" if contact.phone else ""
-    where = f"{REGION_NAMES[region]}{contact.unit}{phone}"
+    where = f"{region_name(region)}{contact.unit}{phone}"
     source = citation(contact.reference, default_documents())
     return f"{RECORDED}也可以找{where}（{source}）。"
 
 
 def handoff_summary(tracker: Tracker, region: Region | None) -> str:
-    parts = [f"地区：{REGION_NAMES[region] if region else '未知'}"]
+    parts = [f"地区：{region_name(region) if region else '未知'}"]
     topic = tracker.get_slot("requested_topic")
     if topic:
         parts.append(f"待答话题：{topic}")

@@ -14,9 +14,10 @@ from actions.answers import (
     AnswerBook,
     Reference,
     Topic,
+    chronic_list_name,
+    chronic_table,
     citation,
     default_answers,
-    default_chronic_table,
     default_documents,
     format_answer,
 )
@@ -64,7 +65,6 @@ NO_FIGURE = "文件没有写具体数额，以当地医保经办机构的规定�
 DISEASE_TOPICS = frozenset(
     {Topic.CHRONIC_DISEASE, Topic.ANNUAL_CAP, Topic.RATES, Topic.MAJOR_DISEASES}
 )
-CHRONIC_PERSONAL_SHARE = "贫困人口用药个人只负担5%"
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,10 @@ def topic_reply(
     national_asked = region is None and NATIONAL_WORD in question
     if region is None and answers.needs_region[topic] and not already_asked and not national_asked:
         return TopicReply(ASK_REGION, region_buttons(), requested_topic=topic.value)
-    if topic in DISEASE_TOPICS and region is Region.GUYANG and disease:
-        return TopicReply(chronic_disease_line(disease))
+    if topic in DISEASE_TOPICS and region is not None and disease:
+        line = chronic_disease_line(region, disease)
+        if line is not None:
+            return TopicReply(line)
     answer = answers.answer(topic, region)
     text = format_answer(answer)
     year = exit_year(question)
@@ -215,25 +217,25 @@ def states_figure(answer: str, topic: Topic | None = None, money: bool = True) -
     return "元" in answer or (not money and ("%" in answer or "成" in answer))
 
 
-def chronic_disease_line(disease: str) -> str:
-    """Guyang's annex rows for a disease and their annual caps, or why it is not in the list.
+def chronic_disease_line(region: str, disease: str) -> str | None:
+    """The rows of the region's chronic disease table for a disease and their annual caps, or
+    why it is not in the table; None for a region whose rules name no such table.
 
     「糖尿病」 alone names two rows (with and without insulin): both are given."""
-    table = default_chronic_table()
+    table = chronic_table(region)
+    if table is None:
+        return None
     row = table.find(disease)
     rows = [row] if row is not None else [r for r in table.diseases if disease in r.name]
-    source = cite_annex()
+    source = citation(Reference(**table.reference.model_dump()), default_documents())
+    listed = chronic_list_name(region, table)
     if not rows:
         return (
-            f"“{disease}”不在固阳县45种特殊慢性病名单里，不能按特殊慢性病报销。"
-            f"如有疑问请回复“人工”。（{source}）"
+            f"“{disease}”不在{listed}里，不能按特殊慢性病报销。如有疑问请回复“人工”。（{source}）"
         )
     caps = "；".join(f"{r.name}年度最高支付限额{yuan(r.annual_cap)}" for r in rows)
-    return f"固阳县45种特殊慢性病名单里有：{caps}，{CHRONIC_PERSONAL_SHARE}。（{source}）"
-
-
-def cite_annex() -> str:
-    return citation(Reference(document="guyang_2017", clause="附件"), default_documents())
+    share = f"，{table.personal_share}" if table.personal_share else ""
+    return f"{listed}里有：{caps}{share}。（{source}）"
 
 
 def region_events(tracker: Tracker, region: Region | None) -> list[EventType]:

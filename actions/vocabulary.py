@@ -31,7 +31,8 @@ def _by_value_or_words(value: object, enum: type[E], entity: str) -> E | None:
 
 
 def to_region(value: object) -> Region | None:
-    """guyang, 固阳县, 兴顺西镇 → Region.GUYANG; None when the text names no region of ours."""
+    """A region's key, name or town (policies/words/<region>.yaml) → its Region; None when the
+    text names no region of policies/."""
     return _by_value_or_words(value, Region, "region")
 
 

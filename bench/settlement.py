@@ -27,7 +27,7 @@ LEVELS = [Level.TOWNSHIP, Level.COUNTY, Level.CITY, Level.PROVINCE]
 def episodes(count: int, seed: int = 7) -> list[tuple[Resident, Episode]]:
     """A county's worth of inpatient episodes for 固阳 poor residents, reproducible."""
     rng = random.Random(seed)
-    resident = Resident(Region.GUYANG, Category.POOR)
+    resident = Resident(Region("guyang"), Category.POOR)
     out = []
     for _ in range(count):
         total = Decimal(rng.randint(500, 300_000))
@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--episodes-per-resident", type=int, default=3)
     args = parser.parse_args()
-    policy = default_policies()[Region.GUYANG]
+    policy = default_policies()[Region("guyang")]
     batch = episodes(args.residents * args.episodes_per_resident)
     singles = batch[:5_000]
 
@@ -81,7 +81,7 @@ def main() -> None:
     def single_requests() -> int:
         for _, e in singles:
             request = EstimateRequest(
-                region=Region.GUYANG,
+                region=Region("guyang"),
                 setting=e.setting,
                 level=e.level,
                 total=e.total,

@@ -70,7 +70,7 @@ def _button_choice(text: str, buttons: list[Button]) -> Button | None:
 
 
 def _topic_of(payload: str) -> str | None:
-    # "/ask_treat_first" or '/ask_premium{"region": "guyang"}' → the topic name
+    # "/ask_treat_first" or '/ask_premium{"region": "<key>"}' → the topic name
     if payload.startswith("/ask_"):
         return payload[5:].split("{", 1)[0] or None
     return None

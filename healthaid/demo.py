@@ -43,7 +43,7 @@ def _ensure_cadre(
         username=username,
         display_name=display_name,
         password=password,
-        region=Region.GUYANG,
+        region=Region("guyang"),
         villages=villages,
         role=role,
     )
@@ -64,5 +64,5 @@ def seed_demo(database_url: str | None = None, password: str = DEMO_PASSWORD) ->
             bind_openid(session, openid, resident)
         code = CAMPAIGN["code"]
         if session.scalars(select(Campaign).where(Campaign.code == code)).first() is None:
-            session.add(Campaign(region=Region.GUYANG, **CAMPAIGN))
+            session.add(Campaign(region=Region("guyang"), **CAMPAIGN))
         session.commit()

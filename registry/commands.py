@@ -60,7 +60,7 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def _register_people(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    regions = [region.value for region in Region]
+    regions = [region.value for region in Region.all()]
     cadre_parser = subparsers.add_parser("cadres", help="村干部和管理员账号")
     cadre_commands = cadre_parser.add_subparsers(dest="cadres_command", required=True)
     adding = cadre_commands.add_parser(

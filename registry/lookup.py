@@ -8,7 +8,7 @@ from registry.db import get_engine, make_sessionmaker
 from registry.models import Resident, audit, year_to_date
 from registry.residents import find_by_id_number
 from settlement.errors import InputError
-from settlement.identifiers import REGION_NAMES, Region
+from settlement.identifiers import region_name
 
 
 def estimate_fields(resident: Resident, ledger: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +55,6 @@ def resident_estimate_fields(id_number: str, request: dict[str, Any]) -> dict[st
         session.commit()
         fields = estimate_fields(resident, dict(ledger))
     if request.get("region") not in (None, fields["region"]):
-        registered = REGION_NAMES[Region(fields["region"])]
+        registered = region_name(fields["region"])
         raise InputError("region", f"该居民登记在{registered}，与所选地区不一致")
     return fields

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
 from registry import idnumber
-from registry.sqltypes import UTCDateTime, enum_column, utcnow
+from registry.sqltypes import RegionKey, UTCDateTime, enum_column, utcnow
 from settlement.identifiers import Category, Disability, Fund, Region
 
 # Deterministic constraint names, so later migrations can drop or alter them by name on
@@ -57,7 +57,7 @@ class Resident(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    region: Mapped[Region] = mapped_column(enum_column(Region, "region"))
+    region: Mapped[Region] = mapped_column(RegionKey())
     category: Mapped[Category] = mapped_column(enum_column(Category, "category"))
     village: Mapped[str] = mapped_column(String(NAME_LENGTH))
     exit_year: Mapped[int | None]

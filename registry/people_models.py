@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models import NAME_LENGTH, Base
-from registry.sqltypes import UTCDateTime, enum_column, utcnow
+from registry.sqltypes import RegionKey, UTCDateTime, utcnow
 from settlement.identifiers import Region
 
 
@@ -21,7 +21,7 @@ class Cadre(Base):
     display_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
     role: Mapped[str] = mapped_column(String(16), default="cadre")
-    region: Mapped[Region] = mapped_column(enum_column(Region, "cadre_region"))
+    region: Mapped[Region] = mapped_column(RegionKey())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     villages: Mapped[list["CadreVillage"]] = relationship(
@@ -55,7 +55,7 @@ class Campaign(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     topic: Mapped[str | None] = mapped_column(String(40))
-    region: Mapped[Region | None] = mapped_column(enum_column(Region, "campaign_region"))
+    region: Mapped[Region | None] = mapped_column(RegionKey())
     wechat_scene: Mapped[str | None] = mapped_column(String(64), unique=True)
     sms_keyword: Mapped[str | None] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, selectinload
 from registry import idnumber
 from registry.channel_models import WeChatBinding
 from registry.models import Resident, ResidentPhone
-from settlement.identifiers import CATEGORY_NAMES, REGION_NAMES, Category
+from settlement.identifiers import CATEGORY_NAMES, Category, region_name
 
 
 def find_by_id_number(session: Session, id_number: str) -> Resident | None:
@@ -28,7 +28,7 @@ def masked_card(resident: Resident) -> list[str]:
         f"身份证号：{idnumber.mask(resident.id_number)}",
         f"姓名：{resident.name}",
         f"手机：{phones or '无'}",
-        f"地区：{REGION_NAMES[resident.region]}",
+        f"地区：{region_name(resident.region)}",
         f"人员类别：{category}",
         f"村：{resident.village or '未填写'}",
         f"慢性病：{'、'.join(resident.disease_names) or '无'}",

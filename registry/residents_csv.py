@@ -129,7 +129,7 @@ def check_row(
     if not cell["name"]:
         reasons.append("姓名为空")
     phones = _phones(cell["phone"], reasons)
-    region = _member(Region, cell["region"], "地区", reasons)
+    region = _region(cell["region"], reasons)
     category = _member(Category, cell["category"], "人员类别", reasons)
     disability = _member(Disability, cell["disability"] or Disability.NONE, "残疾类别", reasons)
     exit_year = _exit_year(cell["exit_year"], category, current_year, reasons)
@@ -187,6 +187,16 @@ def _member(enum: type[E], value: str, label: str, reasons: list[str]) -> E | No
     except ValueError:
         allowed = "、".join(member.value for member in enum)
         reasons.append(f"未知{label}“{value}”（应为 {allowed} 之一）")
+        return None
+
+
+def _region(value: str, reasons: list[str]) -> Region | None:
+    """A region of policies/ (the list is data), or None with the reason added."""
+    try:
+        return Region(value)
+    except ValueError:
+        allowed = "、".join(region.value for region in Region.all())
+        reasons.append(f"未知地区“{value}”（应为 {allowed} 之一）")
         return None
 
 

@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum
+from sqlalchemy import DateTime, Dialect, Enum, String
 from sqlalchemy.types import TypeDecorator
+
+from settlement.identifiers import Region
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -54,3 +56,21 @@ def enum_column(enum_class: type[StrEnum], name: str, length: int = 32) -> Enum:
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+class RegionKey(TypeDecorator[Region]):
+    """A region's key (VARCHAR(32), e.g. 'nantong'), checked against policies/ in Python.
+
+    The list of regions is data (policies/rules/<key>.yaml), so the database holds no CHECK
+    constraint naming them: a county adds a region without a migration. Writing or reading a
+    key that has no rules file raises ValueError (Region's), naming the known regions.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: object, dialect: Dialect) -> str | None:
+        return None if value is None else Region(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Region | None:
+        return None if value is None else Region(value)

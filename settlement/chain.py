@@ -38,7 +38,8 @@ ASSUMPTION_NOTE = "部分基础参数为估算，以当地医保经办机构结�
 def is_eligible(policy: Policy, resident: Resident, day: date) -> bool:
     """Whether the region's poverty tilts apply: listed category, or exited within continuation.
 
-    南通 三（三）: 脱贫后相关政策延续二年（包括2016年脱贫的对象）.
+    The continuation (脱贫后政策延续) is the rules' eligibility.exit_continuation_years, from the
+    exit year eligibility.exit_continuation_from_year on.
     """
     categories = policy.get("eligibility.categories", day)
     listed = categories.value if categories is not None else []
@@ -83,7 +84,8 @@ def validate(policy: Policy, resident: Resident, episode: Episode) -> None:
 
 
 def _within_caps(ctx: Context, layer: Layer) -> Layer:
-    """Limit a layer to what is left to pay and to the combined annual cap (固阳 50万)."""
+    """Limit a layer to what is left to pay and to the combined annual cap (rules
+    combined_annual_cap)."""
     limit = ctx.residual
     cap = ctx.decimal("combined_annual_cap")
     text = layer.explanation
@@ -124,7 +126,7 @@ def _notes(ctx: Context) -> list[str]:
 
 def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
     """Run the whole chain for one episode; layers plus personal share equal the total."""
-    if resident.region is not policy.region:
+    if resident.region != policy.region:
         raise InputError("region", "居民所在地区与政策地区不一致")
     validate(policy, resident, episode)
     ctx = Context(policy, resident, episode, is_eligible(policy, resident, episode.day))
@@ -134,7 +136,7 @@ def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
             ctx.add(_within_caps(ctx, layer))
     notes = _notes(ctx)
     result = Settlement(
-        policy.region, episode.total, tuple(ctx.layers), tuple(notes), eligible=ctx.eligible
+        resident.region, episode.total, tuple(ctx.layers), tuple(notes), eligible=ctx.eligible
     )
     if result.uses_assumption:
         result = replace(result, notes=(*result.notes, ASSUMPTION_NOTE))

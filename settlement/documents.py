@@ -13,14 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from settlement.errors import PolicyError
+from settlement.regions import policies_dir
 from settlement.yamlio import load_model
-
-# The annex of 固阳县贫困人口医疗救助实施方案 is titled "特殊慢性病病种（45种）" and 五（四）1
-# says the list grows "扩大到45种": a table with another row count is a transcription slip.
-CHRONIC_DISEASE_ROWS = 45
 
 _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 # 五（三）2 → 5.3.2: a heading numeral, any number of （x） levels, an optional item number.
@@ -79,12 +76,13 @@ class Document(_Strict):
     issuer: Text
     number: Text | None = None  # 文号, only when printed
     date: IsoDate | None = None  # 印发日期, only when printed
-    region: Literal["nantong", "rongchang", "guyang", "yancheng", "national"]
+    # "national" or a region's key; load_policies checks a rules file of that name exists.
+    region: Annotated[str, Field(pattern=r"^[a-z]+$")]
     clauses: tuple[Clause, ...] = Field(min_length=1)
 
     @property
     def year(self) -> int:
-        """The year it was issued: its printed date, else the year in its id (guyang_2017)."""
+        """The year it was issued: its printed date, else the year in its id (<region>_2017)."""
         return self.date.year if self.date is not None else int(self.id.rsplit("_", 1)[1])
 
     def clause(self, number: str) -> Clause:
@@ -118,7 +116,22 @@ class ChronicDiseaseTable(_Strict):
     unit: Literal["CNY"]
     period: Literal["year"]
     reference: Reference
+    # The number of rows the document prints (its title or clause says how many): a table with
+    # another count is a transcription slip.
+    rows: Annotated[int, Field(gt=0)]
     diseases: tuple[ChronicDisease, ...]
+    # Names a resident is offered as examples when a disease is not in the table: a name, an
+    # alias, or part of a name (糖尿病 for both its rows).
+    examples: tuple[Text, ...] = ()
+    # What the region's document says residents pay for these medicines, said after the caps.
+    personal_share: Text | None = None
+
+    @model_validator(mode="after")
+    def _examples_are_in_the_table(self) -> "ChronicDiseaseTable":
+        for example in self.examples:
+            if self.find(example) is None and not any(example in d.name for d in self.diseases):
+                raise ValueError(f"example {example!r} names no disease of the table")
+        return self
 
     def find(self, name_or_alias: str) -> ChronicDisease | None:
         """The disease whose name or alias is exactly `name_or_alias`, spaces and brackets aside."""
@@ -146,8 +159,8 @@ class RehabilitationTable(_Strict):
 
 
 def default_policies_dir() -> Path:
-    """The repository's policies/ directory."""
-    return Path(__file__).resolve().parent.parent / "policies"
+    """The repository's policies/ directory, or $HEALTHAID_POLICIES (settlement/regions.py)."""
+    return policies_dir()
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -229,11 +242,12 @@ def load_documents(directory: Path) -> dict[str, Document]:
 
 
 def load_chronic_diseases(path: Path) -> ChronicDiseaseTable:
-    """The annex table; rows numbered 1…45 in order, names and aliases each naming one disease."""
+    """The annex table; as many rows as it declares (`rows`), numbered in order, names and
+    aliases each naming one disease; PolicyError naming the file and path otherwise."""
     table = _validate(ChronicDiseaseTable, path)
     file = str(path)
-    if len(table.diseases) != CHRONIC_DISEASE_ROWS:
-        reason = f"expected {CHRONIC_DISEASE_ROWS} diseases, found {len(table.diseases)}"
+    if len(table.diseases) != table.rows:
+        reason = f"expected {table.rows} diseases, found {len(table.diseases)}"
         raise PolicyError(file, "diseases", reason)
     for index, disease in enumerate(table.diseases):
         if disease.number != index + 1:

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from settlement.chain import settle
 from settlement.errors import InputError
 from settlement.identifiers import (
-    REGION_NAMES,
     SETTING_NAMES,
     Category,
     Disability,
@@ -18,6 +17,7 @@ from settlement.identifiers import (
     Level,
     Region,
     Setting,
+    region_name,
 )
 from settlement.model import Episode, Ledger, Resident, Settlement
 from settlement.money import ZERO, yuan
@@ -98,7 +98,7 @@ def estimate(
 def to_json(result: Settlement) -> dict[str, Any]:
     """The documented JSON result: amounts as strings with two decimals."""
     return {
-        "region": result.region.value,
+        "region": str(result.region),
         "total": yuan(result.total),
         "personal_pay": yuan(result.personal_pay),
         "reimbursed": yuan(result.reimbursed),
@@ -121,7 +121,7 @@ def summary(result: Settlement, setting: Setting) -> str:
     """Personal share first, then the layers in one line: what a resident reads first."""
     paid = "，".join(f"{layer.name}{yuan(layer.paid)}元" for layer in result.layers if layer.paid)
     head = (
-        f"{REGION_NAMES[result.region]}{SETTING_NAMES[setting]}总费用{yuan(result.total)}元，"
+        f"{region_name(result.region)}{SETTING_NAMES[setting]}总费用{yuan(result.total)}元，"
         f"预计个人自付{yuan(result.personal_pay)}元。"
     )
     return head + (f"其中{paid}。" if paid else "各项基金均不支付。")

@@ -1,21 +1,66 @@
 """Identifiers shared by every part of healthaid (see ARCHITECTURE.md)."""
 
 from enum import StrEnum
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
+
+from settlement.regions import region_infos
 
 
-class Region(StrEnum):
-    NANTONG = "nantong"
-    RONGCHANG = "rongchang"
-    GUYANG = "guyang"
-    YANCHENG = "yancheng"
+class Region(str):
+    """A region's key: the name of its rules file policies/rules/<key>.yaml.
+
+    The list of regions is data (settlement/regions.py), not an enum: Region("x") raises
+    ValueError for a key without a rules file. `Region.all()` lists them; `display` is the full
+    name (…市, …县) and `short` the name on buttons.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value: object) -> "Region":
+        if isinstance(value, Region):
+            return value
+        key = str(value)
+        known = region_infos()
+        if key not in known:
+            listed = ", ".join(known)
+            raise ValueError(f"{key!r} is not a region of policies/ (known: {listed})")
+        return super().__new__(cls, key)
+
+    @classmethod
+    def all(cls) -> tuple["Region", ...]:
+        """Every region with a rules file, in key order."""
+        return tuple(cls(key) for key in region_infos())
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def display(self) -> str:
+        return region_infos()[self.value].name
+
+    @property
+    def short(self) -> str:
+        return region_infos()[self.value].short_name
+
+    def __repr__(self) -> str:
+        return f"Region({self.value!r})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            cls,
+            core_schema.str_schema(),
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
 
 
-REGION_NAMES: dict[Region, str] = {
-    Region.NANTONG: "南通市",
-    Region.RONGCHANG: "重庆市荣昌区",
-    Region.GUYANG: "固阳县",
-    Region.YANCHENG: "盐城市",
-}
+def region_name(region: object) -> str:
+    """The full name of a region key (rules `name`); ValueError for a key that is not a region."""
+    return Region(region).display
 
 
 class Category(StrEnum):

@@ -42,7 +42,7 @@ class Episode:
 
     total             医疗总费用
     out_of_catalogue  医保目录外（全自费）费用, part of total
-    over_treatment    不合理/过度医疗费用, part of total, excluded from the 固阳 top-up
+    over_treatment    不合理/过度医疗费用, part of total, excluded from a poverty fund's top-up
     stay              which stay of the year at this hospital level (1 = first)
     """
 
@@ -86,7 +86,7 @@ class Settlement:
     layers: tuple[Layer, ...]
     notes: tuple[str, ...]
     # Whether the resident's category got the region's tilts on the episode's day (False: a
-    # category the region no longer covers, e.g. 盐城 after its transition; computed as none).
+    # category the region no longer covers, e.g. after its transition period; computed as none).
     eligible: bool = True
 
     @property

@@ -21,7 +21,7 @@ from settlement.documents import (
     load_rehabilitation,
 )
 from settlement.errors import PolicyError
-from settlement.identifiers import Region
+from settlement.identifiers import FUND_NAMES, Fund
 from settlement.rules import DatedValues, Note, Parameter, Reference, RulesFile, Value
 from settlement.schema import SPECS
 from settlement.values import parse_date, parse_value
@@ -48,7 +48,7 @@ class Citation:
 
 @dataclass(frozen=True)
 class Policy:
-    region: Region
+    region: str  # the key, as Region (settlement/identifiers.py) validates it
     name: str
     parameters: dict[str, Parameter]
     dated: dict[str, DatedValues]
@@ -56,12 +56,17 @@ class Policy:
     documents: dict[str, Document]
     chronic_diseases: ChronicDiseaseTable | None
     rehabilitation: RehabilitationTable | None
+    fund_names: dict[Fund, str] = field(default_factory=dict)
     # Parameters in force per day, filled on first use: a county batch settles many episodes
     # on few distinct days, and picking dated values per lookup dominated its profile.
     _by_day: dict[date, dict[str, Resolved]] = field(default_factory=dict, compare=False)
     _citations: dict[Reference, "Citation"] = field(default_factory=dict, compare=False)
     _cite_texts: dict[str, str] = field(default_factory=dict, compare=False)
     _note_texts: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def fund_name(self, fund: Fund) -> str:
+        """What residents of the region call the fund (rules `fund_names`), else its usual name."""
+        return self.fund_names.get(fund) or FUND_NAMES[fund]
 
     def in_force(self, day: date) -> dict[str, Resolved]:
         """Every parameter with a value in force on `day`."""
@@ -124,9 +129,12 @@ class Policy:
 
 @dataclass(frozen=True)
 class PolicySet:
-    regions: dict[Region, Policy]
+    """Every region's policy by key (the rules file's name; a Region is such a key)."""
 
-    def __getitem__(self, region: Region) -> Policy:
+    regions: dict[str, Policy]
+    documents: dict[str, Document]  # every document of policies/documents, by id
+
+    def __getitem__(self, region: str) -> Policy:
         return self.regions[region]
 
 
@@ -188,7 +196,7 @@ def _validate_rules(file: str, rules: RulesFile, documents: dict[str, Document])
 
 
 def _region_policy(
-    region: Region,
+    region: str,
     rules: RulesFile,
     national: RulesFile,
     dated: dict[str, DatedValues],
@@ -207,6 +215,7 @@ def _region_policy(
         documents=documents,
         chronic_diseases=tables[chronic] if chronic else None,
         rehabilitation=tables[rehab] if rehab else None,
+        fund_names={**national.fund_names, **rules.fund_names},
     )
 
 
@@ -236,26 +245,26 @@ def load_policies(directory: Path | None = None) -> PolicySet:
         rules = _read_rules(path)
         if rules.region != stem:
             raise PolicyError(str(path), "region", f"must be {stem!r}, the file's name")
-        if stem != NATIONAL and stem not in {r.value for r in Region}:
-            raise PolicyError(str(path), "region", f"unknown region {stem!r}")
+        if stem != NATIONAL and not rules.short_name:
+            raise PolicyError(str(path), "short_name", "a region needs a short name (for buttons)")
         _validate_rules(str(path), rules, documents)
         for role, table in rules.tables.items():
             if table not in tables:
                 raise PolicyError(str(path), f"tables.{role}", f"unknown table {table!r}")
         parsed[stem] = rules
         dated[stem] = {n: _dated_values(str(path), n, p) for n, p in rules.parameters.items()}
+    for document in documents.values():
+        if document.region not in files:
+            where = str(root / "documents" / f"{document.id}.yaml")
+            raise PolicyError(where, "region", f"no rules/{document.region}.yaml for its region")
     national = parsed.pop(NATIONAL)
     regions = {}
     for stem, rules in parsed.items():
         merged = {**dated[NATIONAL], **dated[stem]}
-        regions[Region(stem)] = _region_policy(
-            Region(stem), rules, national, merged, documents, tables
-        )
-    missing = {r for r in Region} - set(regions)
-    if missing:
-        names = ", ".join(sorted(m.value for m in missing))
-        raise PolicyError(str(root / "rules"), "", f"no rules for region(s) {names}")
-    return PolicySet(regions)
+        regions[stem] = _region_policy(stem, rules, national, merged, documents, tables)
+    if not regions:
+        raise PolicyError(str(root / "rules"), "", "no region: add policies/rules/<region>.yaml")
+    return PolicySet(regions, documents)
 
 
 @cache

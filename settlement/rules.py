@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from settlement.identifiers import Category, Setting
+from settlement.identifiers import Category, Fund, Setting
 from settlement.schema import By, Unit
 
 
@@ -76,7 +76,13 @@ class Note(_Strict):
 
 class RulesFile(_Strict):
     region: str
-    name: str
+    name: str  # the full name residents read (…县, …市)
+    short_name: str | None = (
+        None  # on buttons (the name without 县/市); required for a region, not national
+    )
+    order: int | None = None  # place in lists and on buttons; regions without one come last
+    # What residents call a fund here (扶贫济困医疗基金), where it differs from identifiers'.
+    fund_names: dict[Fund, str] = {}
     documents: list[str]
     # Tables under policies/tables/ this region uses, by role (e.g. chronic_diseases).
     tables: dict[Literal["chronic_diseases", "rehabilitation"], str] = {}

@@ -49,7 +49,7 @@ SPECS: dict[str, Spec] = {
     # Who receives the poverty tilts, and how long after exit (脱贫后政策延续).
     "eligibility.categories": Spec(Unit.CATEGORIES),
     "eligibility.exit_continuation_years": Spec(Unit.YEARS),
-    # The earliest year of exit the continuation reaches back to (南通: 包括2016年脱贫的对象).
+    # The earliest year of exit the continuation reaches back to (e.g. 包括2016年脱贫的对象).
     "eligibility.exit_continuation_from_year": Spec(Unit.YEARS),
     # 基本医疗保险 — base parameters (城乡居民基本医疗保险)
     "basic_insurance.inpatient.deductible": Spec(Unit.CNY, By.LEVEL),
@@ -67,7 +67,7 @@ SPECS: dict[str, Spec] = {
     "basic_insurance.inpatient.repeat_stay_no_deductible": Spec(Unit.BOOL),
     "basic_insurance.inpatient.disability_no_deductible_levels": Spec(Unit.LEVELS),
     "basic_insurance.outpatient.poverty_rate": Spec(Unit.RATE, By.LEVEL),
-    # 固阳 五（三）5: 医疗救助对象 also get the raised rate at township and village level.
+    # Other categories (e.g. 医疗救助对象) that also get a raised outpatient rate, by level.
     "basic_insurance.outpatient.assistance_categories": Spec(Unit.CATEGORIES),
     "basic_insurance.outpatient.assistance_rate": Spec(Unit.RATE, By.LEVEL),
     # 大病保险
@@ -80,18 +80,18 @@ SPECS: dict[str, Spec] = {
     "medical_assistance.rate": Spec(Unit.RATE, By.CATEGORY),
     "medical_assistance.deductible": Spec(Unit.CNY, By.CATEGORY),
     "medical_assistance.annual_cap": Spec(Unit.CNY, By.CATEGORY),
-    # 扶贫济困医疗基金 (荣昌): help with out-of-catalogue costs of one stay
+    # A poverty fund's help with out-of-catalogue costs of one stay
     "poverty_fund.out_of_catalogue_trigger": Spec(Unit.CNY),
     "poverty_fund.out_of_catalogue_rates": Spec(Unit.SCALE),
     "poverty_fund.max_share_of_total": Spec(Unit.SHARE),
     "poverty_fund.annual_cap": Spec(Unit.CNY),
-    # 医疗扶贫救助基金 (固阳): top-up to a target reimbursement rate
+    # A poverty fund's top-up to a target reimbursement rate
     "poverty_fund.inpatient_target_rate": Spec(Unit.RATE),
     "poverty_fund.chronic_target_rate": Spec(Unit.RATE),
     "combined_annual_cap": Spec(Unit.CNY),
 }
 
-# Funds whose payments count towards combined_annual_cap (固阳 五（三）5).
+# Funds whose payments count towards combined_annual_cap (a county's 年度累计 total).
 COMBINED_CAP_FUNDS = (
     Fund.BASIC_INSURANCE,
     Fund.CRITICAL_ILLNESS,

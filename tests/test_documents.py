@@ -241,12 +241,13 @@ def test_document_loader_refuses(
     assert reason in caught.value.reason
 
 
-def _disease_table(rows: int) -> dict[str, Any]:
+def _disease_table(rows: int, declared: int = 45) -> dict[str, Any]:
     return {
         "description": "示例特殊慢性病病种",
         "unit": "CNY",
         "period": "year",
         "reference": {"document": "sample_2017", "clause": "附件"},
+        "rows": declared,
         "diseases": [
             {"number": n, "name": f"病种{n}", "annual_cap": 1500, "aliases": []}
             for n in range(1, rows + 1)

@@ -30,7 +30,7 @@ def policies_copy(tmp_path: Path) -> Path:
 def _write_guyang(root: Path, parameters: str, notes: str = "notes: []\n") -> Path:
     path = root / "rules" / "guyang.yaml"
     path.write_text(
-        "region: guyang\nname: 固阳县\ndocuments: [guyang_2017]\n"
+        "region: guyang\nname: 固阳县\nshort_name: 固阳\ndocuments: [guyang_2017]\n"
         "tables: {chronic_diseases: guyang_chronic_diseases}\n"
         f"parameters:\n{parameters}{notes}",
         encoding="utf-8",
@@ -40,7 +40,7 @@ def _write_guyang(root: Path, parameters: str, notes: str = "notes: []\n") -> Pa
 
 def test_the_real_policies_load() -> None:
     policies = load_policies()
-    assert {r.value for r in policies.regions} == {"nantong", "rongchang", "guyang", "yancheng"}
+    assert set(policies.regions) == {"nantong", "rongchang", "guyang", "yancheng"}
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_a_duplicate_key_is_refused_with_its_line(policies_copy: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policies(policies_copy)
 
-    assert (caught.value.file, caught.value.path) == (str(broken), "line 12")
+    assert (caught.value.file, caught.value.path) == (str(broken), "line 13")
     assert caught.value.reason == "duplicate key 'basic_insurance.annual_cap'"
 
 
@@ -173,13 +173,24 @@ def test_a_region_must_match_its_file_name(policies_copy: Path) -> None:
     )
 
 
-def test_a_missing_region_file_is_refused(policies_copy: Path) -> None:
+def test_a_region_whose_rules_file_is_missing_is_refused(policies_copy: Path) -> None:
+    # Its documents are still there: the region is half removed, which is a mistake.
     (policies_copy / "rules" / "yancheng.yaml").unlink()
 
     with pytest.raises(PolicyError) as caught:
         load_policies(policies_copy)
 
-    assert caught.value.reason == "no rules for region(s) yancheng"
+    assert caught.value.reason == "no rules/yancheng.yaml for its region"
+
+
+def test_a_region_without_a_short_name_is_refused(policies_copy: Path) -> None:
+    path = policies_copy / "rules" / "nantong.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("short_name: 南通\n", ""), "utf-8")
+
+    with pytest.raises(PolicyError) as caught:
+        load_policies(policies_copy)
+
+    assert caught.value.path == "short_name"
 
 
 def test_a_note_citing_an_unknown_document_is_refused(policies_copy: Path) -> None:

@@ -7,25 +7,37 @@ from fastapi.responses import JSONResponse
 
 from settlement.errors import InputError
 from settlement.estimate import EstimateRequest, estimate, to_json
+from settlement.identifiers import (
+    CATEGORY_NAMES,
+    LEVEL_NAMES,
+    SETTING_NAMES,
+    Category,
+    Level,
+    Region,
+    Setting,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["estimate"])
 
-EXAMPLES: dict[str, Any] = {
-    "guyang_inpatient": {
-        "summary": "固阳县建档立卡贫困户，县医院住院2万元",
-        "value": {"region": "guyang", "setting": "inpatient", "level": "county", "total": "20000"},
-    },
-    "nantong_outpatient": {
-        "summary": "南通市低保对象，乡镇卫生院门诊500元",
-        "value": {
-            "region": "nantong",
-            "setting": "outpatient",
-            "level": "township",
-            "total": "500",
-            "category": "dibao",
-        },
-    },
-}
+
+def examples() -> dict[str, Any]:
+    """Two request examples for the API page, for the first two regions of policies/."""
+    shown: dict[str, Any] = {}
+    for region, (setting, level, total, category) in zip(
+        Region.all(),
+        (("inpatient", "county", "20000", "poor"), ("outpatient", "township", "500", "dibao")),
+        strict=False,
+    ):
+        summary = (
+            f"{region.display}{CATEGORY_NAMES[Category(category)]}，"
+            f"{LEVEL_NAMES[Level(level)]}{SETTING_NAMES[Setting(setting)]}{total}元"
+        )
+        value = {"region": region.value, "setting": setting, "level": level, "total": total}
+        shown[f"{region.value}_{setting}"] = {
+            "summary": summary,
+            "value": value | {"category": category},
+        }
+    return shown
 
 
 def field_errors(field: str, message: str) -> JSONResponse:
@@ -38,7 +50,7 @@ def field_errors(field: str, message: str) -> JSONResponse:
     responses={422: {"description": "输入有误：每个字段一条说明"}},
 )
 def estimate_endpoint(
-    request: Annotated[EstimateRequest, Body(openapi_examples=EXAMPLES)],
+    request: Annotated[EstimateRequest, Body(openapi_examples=examples())],
 ) -> Any:
     """Runs the settlement chain layer by layer. Amounts in the answer are strings with two
     decimals (元); every layer names its source document and clause."""

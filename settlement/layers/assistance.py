@@ -1,6 +1,7 @@
 """医疗救助 (medical assistance): a share of the in-policy self-pay left after the insurances.
 
-南通 二（二）: 建档立卡低收入人口, outpatient and inpatient, 不低于自付费用70%.
+Rates, deductibles and caps by category (medical_assistance.*), e.g. 不低于自付费用70% for
+建档立卡低收入人口, outpatient and inpatient.
 """
 
 from decimal import Decimal

@@ -21,7 +21,8 @@ class Term:
 
 
 def _tilt_applies(ctx: Context) -> bool:
-    """Poverty tilts apply to eligible residents; in 荣昌 only inside the district (区域内)."""
+    """Poverty tilts apply to eligible residents; where the rules say so (poverty_tilt_in_county_
+    only) only inside the county or district (区域内)."""
     if not ctx.eligible:
         return False
     return ctx.episode.in_county or not ctx.flag(P + "inpatient.poverty_tilt_in_county_only")
@@ -30,7 +31,8 @@ def _tilt_applies(ctx: Context) -> bool:
 def inpatient_deductible(ctx: Context) -> Term:
     """住院起付线: base by level, −50% for the poor, none on a repeat stay or for the disabled.
 
-    固阳县贫困人口医疗救助实施方案 五（三）2; 荣昌区健康扶贫工程实施方案 二（一）2.
+    Parameters basic_insurance.inpatient.* (poverty_deductible_reduction, repeat_stay_no_
+    deductible, disability_no_deductible_levels), each with its clause in the rules.
     """
     level = ctx.episode.level.value
     name = P + "inpatient.deductible"
@@ -61,7 +63,7 @@ def inpatient_deductible(ctx: Context) -> Term:
 
 
 def inpatient_rate(ctx: Context) -> Term:
-    """住院报销比例: base by level, raised for the poor (+5 固阳, +10 荣昌区级)."""
+    """住院报销比例: base by level, raised for the poor by level (poverty_rate_increase)."""
     level = ctx.episode.level.value
     name = P + "inpatient.rate"
     rate = ctx.decimal(name, level) or ZERO
@@ -82,7 +84,7 @@ def inpatient_rate(ctx: Context) -> Term:
 
 
 def outpatient_rate(ctx: Context) -> Term:
-    """门诊报销比例; 固阳 raises county-and-below outpatient care from 70% to 80% (五（三）3)."""
+    """门诊报销比例: base by level, or the poor's own rate by level (outpatient.poverty_rate)."""
     level = ctx.episode.level.value
     name = P + "outpatient.rate"
     base = ctx.decimal(name, level) or ZERO

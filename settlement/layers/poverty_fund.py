@@ -1,25 +1,23 @@
-"""扶贫济困医疗基金 (荣昌) and 医疗扶贫救助基金 (固阳): the poverty funds, after the insurances.
+"""The poverty funds, after the insurances; each region names its own (rules `fund_names`).
 
-荣昌 二（一）7: out-of-catalogue cost of one stay over 3000 元 → tiered help, at most 30% of the
-total cost and 5万 per person per year.
-固阳 五（三）5: inpatient reimbursement topped up to 95% of the actual cost (the resident pays
-5%); chronic-disease medicines likewise, within each disease's annual cap (附件); hospital-caused
-over-treatment is not covered (五（四）5).
+Two kinds, each present where the region's rules give its parameters:
+- help with the out-of-catalogue cost of one stay over `poverty_fund.out_of_catalogue_trigger`
+  (yuan): banded `out_of_catalogue_rates`, at most `max_share_of_total` of the total cost and
+  `annual_cap` yuan per person per year;
+- a top-up of the inpatient (`inpatient_target_rate`) or chronic-medicine
+  (`chronic_target_rate`) reimbursement to a share of the actual cost, chronic medicines within
+  each disease's annual cap of the region's table, over-treatment not covered.
 """
 
 from decimal import Decimal
 
 from settlement.context import Context
-from settlement.identifiers import FUND_NAMES, Fund, Setting
+from settlement.identifiers import Fund, Setting
 from settlement.layers.critical import banded_payout
 from settlement.model import Layer
 from settlement.money import ZERO, percent, to_fen, yuan
 
 P = "poverty_fund."
-
-
-# The two regions name their poverty funds differently; residents know them by these names.
-TOP_UP_NAME = "医疗扶贫救助基金"
 
 
 def _layer(
@@ -28,11 +26,10 @@ def _layer(
     text: str,
     cited: str,
     names: tuple[str, ...],
-    name: str = FUND_NAMES[Fund.POVERTY_FUND],
 ) -> Layer:
     return Layer(
         fund=Fund.POVERTY_FUND,
-        name=name,
+        name=ctx.policy.fund_name(Fund.POVERTY_FUND),
         paid=to_fen(raw),
         explanation=text,
         source=ctx.source(cited),
@@ -41,7 +38,8 @@ def _layer(
 
 
 def out_of_catalogue_help(ctx: Context) -> Layer | None:
-    """荣昌: help with out-of-catalogue costs of one stay above the trigger."""
+    """Help with out-of-catalogue costs of one stay above the trigger; None where the region's
+    rules have no trigger or bands, or the resident is not eligible."""
     trigger = ctx.decimal(P + "out_of_catalogue_trigger")
     bands = ctx.scale(P + "out_of_catalogue_rates")
     if trigger is None or bands is None or not ctx.eligible:
@@ -50,13 +48,12 @@ def out_of_catalogue_help(ctx: Context) -> Layer | None:
         return None
     extra = ctx.episode.out_of_catalogue
     cite = ctx.cite_text(P + "out_of_catalogue_trigger")
+    fund = ctx.policy.fund_name(Fund.POVERTY_FUND)
     if extra <= trigger:
-        text = f"扶贫济困医疗基金：目录外费用{yuan(extra)}元未超过{yuan(trigger)}元，不予救助{cite}"
+        text = f"{fund}：目录外费用{yuan(extra)}元未超过{yuan(trigger)}元，不予救助{cite}"
         return _layer(ctx, ZERO, text, P + "out_of_catalogue_trigger", ())
     raw = banded_payout(extra, ZERO, bands)
-    text = (
-        f"扶贫济困医疗基金：目录外费用{yuan(extra)}元超过{yuan(trigger)}元，分段救助{yuan(raw)}元"
-    )
+    text = f"{fund}：目录外费用{yuan(extra)}元超过{yuan(trigger)}元，分段救助{yuan(raw)}元"
     share = ctx.decimal(P + "max_share_of_total")
     if share is not None and raw > ctx.episode.total * share:
         raw = ctx.episode.total * share
@@ -96,7 +93,8 @@ def _chronic_cap_left(ctx: Context) -> tuple[Decimal | None, str]:
 
 
 def top_up(ctx: Context) -> Layer | None:
-    """固阳: the fund makes the reimbursement reach the target rate of the covered cost."""
+    """The fund makes the reimbursement reach the target rate of the covered cost; None where
+    the region's rules have no target rate for the setting, or the resident is not eligible."""
     if not ctx.eligible:
         return None
     setting = ctx.episode.setting
@@ -106,7 +104,8 @@ def top_up(ctx: Context) -> Layer | None:
     target = ctx.decimal(name) or ZERO
     covered = ctx.episode.total - ctx.episode.over_treatment
     goal = covered * target
-    text = f"{TOP_UP_NAME}：按实际费用{yuan(covered)}元的{percent(target)}兜底"
+    fund = ctx.policy.fund_name(Fund.POVERTY_FUND)
+    text = f"{fund}：按实际费用{yuan(covered)}元的{percent(target)}兜底"
     if ctx.episode.over_treatment:
         text += f"（不合理诊疗费用{yuan(ctx.episode.over_treatment)}元不纳入兜底）"
     if setting is Setting.CHRONIC:
@@ -116,7 +115,7 @@ def top_up(ctx: Context) -> Layer | None:
             text += f"，{cap_text}，本次最多{yuan(left)}元"
     raw = max(ZERO, goal - ctx.paid_so_far)
     text += f"，前面各项已报{yuan(ctx.paid_so_far)}元，基金补足{yuan(raw)}元{ctx.cite_text(name)}"
-    return _layer(ctx, raw, text, name, (name,), TOP_UP_NAME)
+    return _layer(ctx, raw, text, name, (name,))
 
 
 def poverty_fund(ctx: Context) -> Layer | None:

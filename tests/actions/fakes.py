@@ -81,7 +81,7 @@ def guyang_resident(**overrides: object) -> ResidentRecord:
     """王秀英 of 下湿壕村, 固阳县: 建档立卡, hypertension, a family doctor (fictional)."""
     values: dict[str, object] = {
         "id": 7,
-        "region": Region.GUYANG,
+        "region": Region("guyang"),
         "category": Category.POOR,
         "village": "下湿壕村",
         "exit_year": None,

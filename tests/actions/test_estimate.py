@@ -6,7 +6,10 @@ from datetime import date
 import pytest
 
 from actions.estimate import (
+    ASK_REGION,
     NO_ESTIMATE_YET,
+    REASK_REGION,
+    ActionAskRegion,
     ActionEstimate,
     ActionEstimateDetail,
     ActionOutsideForm,
@@ -257,7 +260,7 @@ def test_a_cadre_estimate_uses_the_resident_looked_up() -> None:
     # Kind 8: 「帮他算下县医院住院一万二」 uses that resident's record, checked and audited.
     registry = FakeRegistry(
         id_tokens={"idtk0f3a9c2b71d4e5a6": guyang_resident(category=Category.DIBAO)},
-        cadres={3: CadreRecord(3, "刘村干", "cadre", Region.GUYANG, ("下湿壕村",))},
+        cadres={3: CadreRecord(3, "刘村干", "cadre", Region("guyang"), ("下湿壕村",))},
     )
     slots = {
         "setting": "inpatient",
@@ -326,3 +329,21 @@ def test_a_bill_alone_gets_the_estimate_alone() -> None:
     slots = {"region": "guyang", "setting": "inpatient", "total": "8500.00"}
     _, messages = run(ActionEstimate(FakeRegistry()), tracker(latest, slots))
     assert len(messages) == 1
+
+
+@pytest.mark.parametrize(("reask", "text"), [(None, ASK_REGION), (True, REASK_REGION)])
+def test_the_region_is_asked_with_a_button_per_region_of_policies(
+    reask: bool | None, text: str
+) -> None:
+    _, messages = run(ActionAskRegion(), tracker(message("算一下", "estimate"), {"reask": reask}))
+
+    assert [m["text"] for m in messages] == [text]
+    assert messages[0]["buttons"] == [
+        {"title": short, "payload": f'/inform{{"region":"{key}"}}'}
+        for key, short in [
+            ("nantong", "南通"),
+            ("rongchang", "荣昌"),
+            ("guyang", "固阳"),
+            ("yancheng", "盐城"),
+        ]
+    ]

@@ -25,7 +25,7 @@ def test_handoff_names_the_regions_unit_and_records_a_request() -> None:
     ]
     assert registry.handoffs == [
         {
-            "region": Region.GUYANG,
+            "region": Region("guyang"),
             "sender_key": SENDER,
             "channel": "sms",
             "campaign": "gy2024",
@@ -92,11 +92,14 @@ def test_metadata_slots_follow_every_turn() -> None:
 
 def test_a_health_question_nothing_answers_is_never_refused_as_off_topic() -> None:
     # Issue kind 4: a domain word means 「文件里没有写」 and where to ask, not the refusal.
-    from actions.fallback import NOT_IN_DOCUMENTS, ONLY_OUR_REGIONS, POLITE_FALLBACK, fallback_reply
+    from actions.fallback import NOT_IN_DOCUMENTS, POLITE_FALLBACK, fallback_reply
 
     assert fallback_reply("医院给乱开药那钱谁出") == NOT_IN_DOCUMENTS
     assert fallback_reply("今天天气咋样") == POLITE_FALLBACK
-    assert fallback_reply("我是成都的", place="成都") == ONLY_OUR_REGIONS.format(place="成都")
+    assert fallback_reply("我是成都的", place="成都") == (
+        "目前只有南通、荣昌、固阳、盐城的政策，成都的规定我查不到。"
+        "请问当地医保经办机构，或回复“人工”请工作人员帮忙。"
+    )
 
 
 def test_a_long_letter_is_kept_whole_in_the_handoff() -> None:

@@ -102,7 +102,7 @@ def test_failed_verification_is_reset_silently_for_a_later_try() -> None:
     assert messages == []
 
 
-CADRE = CadreRecord(3, "刘村干", "cadre", Region.GUYANG, ("下湿壕村", "大英图村"))
+CADRE = CadreRecord(3, "刘村干", "cadre", Region("guyang"), ("下湿壕村", "大英图村"))
 ID_TOKEN = "idtk0f3a9c2b71d4e5a6"
 
 

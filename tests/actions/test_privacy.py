@@ -70,7 +70,7 @@ def test_no_id_number_or_phone_in_any_event_or_message() -> None:
     registry = FakeRegistry(
         senders={TOKEN: guyang_resident()},
         id_tokens={ID_TOKEN: guyang_resident()},
-        cadres={3: CadreRecord(3, "刘村干", "cadre", Region.GUYANG, ("下湿壕村",))},
+        cadres={3: CadreRecord(3, "刘村干", "cadre", Region("guyang"), ("下湿壕村",))},
     )
     for action, state in _scenarios(registry):
         events, messages = run(action, state)

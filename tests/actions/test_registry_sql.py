@@ -30,14 +30,14 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 
 
 def test_sender_token_resolves_to_a_masked_record(sessions: sessionmaker[Session]) -> None:
-    id_number = make_id_number(Region.GUYANG)
+    id_number = make_id_number(Region("guyang"))
     with sessions() as session:
         resident = add_resident(
             session,
             id_number=id_number,
             phones=["13800001111"],
             diseases=["高血压"],
-            region=Region.GUYANG,
+            region=Region("guyang"),
             category=Category.POOR,
             village="下湿壕村",
         )
@@ -63,9 +63,9 @@ def test_sender_token_resolves_to_a_masked_record(sessions: sessionmaker[Session
 
 
 def test_an_openid_resolves_only_once_staff_bound_it(sessions: sessionmaker[Session]) -> None:
-    id_number = make_id_number(Region.GUYANG)
+    id_number = make_id_number(Region("guyang"))
     with sessions() as session:
-        resident = add_resident(session, id_number=id_number, region=Region.GUYANG)
+        resident = add_resident(session, id_number=id_number, region=Region("guyang"))
         bound = tokens.issue(session, "openid", "oBoundFollower", now=NOW)
         stranger = tokens.issue(session, "openid", "oStranger", now=NOW)
         bind_openid(session, "oBoundFollower", resident)
@@ -98,7 +98,7 @@ def test_cadre_and_handoff(sessions: sessionmaker[Session]) -> None:
             username="liu",
             display_name="刘村干",
             password="correct horse",
-            region=Region.GUYANG,
+            region=Region("guyang"),
             villages=["下湿壕村"],
         )
         session.commit()
@@ -107,7 +107,7 @@ def test_cadre_and_handoff(sessions: sessionmaker[Session]) -> None:
     record = registry.cadre(cadre_id)
     assert record is not None and record.village_names == ("下湿壕村",)
     handoff_id = registry.request_handoff(
-        region=Region.GUYANG,
+        region=Region("guyang"),
         sender_key="u_abc",
         channel="sms",
         campaign=None,

@@ -59,7 +59,7 @@ def add_campaign(db: Session, code: str = "gy2024", **fields: Any) -> int:
     values: dict[str, Any] = {
         "name": "固阳县先诊疗后付费宣传",
         "topic": "treat_first",
-        "region": Region.GUYANG,
+        "region": Region("guyang"),
         "wechat_scene": "gy2024",
         "sms_keyword": "GY",
     }

@@ -20,7 +20,7 @@ from tests.registry.factories import make_id_number
 
 pytestmark = pytest.mark.anyio
 
-ID18 = make_id_number(Region.GUYANG, "19580301", 123)
+ID18 = make_id_number(Region("guyang"), "19580301", 123)
 ID15 = "150222580301123"
 
 

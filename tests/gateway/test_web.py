@@ -24,7 +24,7 @@ def add_cadre(db: Session, username: str = "li", *, admin: bool = False) -> int:
         username=username,
         display_name="李村医" if not admin else "王管理员",
         password=PASSWORD,
-        region=Region.GUYANG,
+        region=Region("guyang"),
         villages=["东河村"],
         role="admin" if admin else "cadre",
     )

@@ -15,10 +15,10 @@ from settlement.identifiers import Category, Disability, Region
 
 # Real area codes (行政区划代码) of the four regions; the people are fictional.
 AREA_CODES = {
-    Region.GUYANG: "150222",  # 固阳县
-    Region.NANTONG: "320600",  # 南通市
-    Region.RONGCHANG: "500153",  # 荣昌区
-    Region.YANCHENG: "320900",  # 盐城市
+    Region("guyang"): "150222",  # 固阳县
+    Region("nantong"): "320600",  # 南通市
+    Region("rongchang"): "500153",  # 荣昌区
+    Region("yancheng"): "320900",  # 盐城市
 }
 
 _sequence = itertools.count(1)
@@ -31,7 +31,7 @@ def make_phone() -> str:
 
 
 def make_id_number(
-    region: Region = Region.GUYANG, birth: str = "19580301", sequence: int | None = None
+    region: str = "guyang", birth: str = "19580301", sequence: int | None = None
 ) -> str:
     """A valid 18-character ID number: area code, birth date, sequence, check digit."""
     number = next(_sequence) if sequence is None else sequence
@@ -96,12 +96,12 @@ def add_resident(
 ) -> Resident:
     values: dict[str, object] = {
         "name": "张建国",
-        "region": Region.NANTONG,
+        "region": Region("nantong"),
         "category": Category.DIBAO,
         "village": "石港镇",
         "disability": Disability.NONE,
     } | fields
-    resident = Resident(id_number=id_number or make_id_number(Region.NANTONG), **values)
+    resident = Resident(id_number=id_number or make_id_number(Region("nantong")), **values)
     resident.phones = [ResidentPhone(phone=phone) for phone in phones]
     resident.diseases = [ResidentDisease(disease=disease) for disease in diseases]
     session.add(resident)

@@ -64,7 +64,7 @@ def test_a_cadre_signs_in_with_the_right_password_only(session: Session) -> None
         username="li",
         display_name="李书记",
         password="correct horse",
-        region=Region.GUYANG,
+        region=Region("guyang"),
         villages=["金山镇东河村"],
     )
     session.commit()

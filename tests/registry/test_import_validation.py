@@ -16,7 +16,7 @@ from tests.registry.factories import (
 )
 from tests.registry.importing import CURRENT_YEAR, Row, resident_count, run_import
 
-GOOD_ID = make_id_number(Region.GUYANG, sequence=100)
+GOOD_ID = make_id_number(Region("guyang"), sequence=100)
 UNKNOWN_REGION = "未知地区“baotou”（应为 nantong、rongchang、guyang、yancheng 之一）"
 UNKNOWN_CATEGORY = "未知人员类别“rich”（应为 poor、dibao、tekun、edge、exited、none 之一）"
 

@@ -15,7 +15,7 @@ from tests.registry.importing import CURRENT_YEAR, Row, resident_count, run_impo
 
 def test_good_file_is_imported_with_phones_and_diseases(session: Session, tmp_path: Path) -> None:
     exited = make_row(
-        id_number=make_id_number(Region.RONGCHANG),
+        id_number=make_id_number(Region("rongchang")),
         phone="+8613800002222; 13800003333",
         region="rongchang",
         category="exited",

@@ -43,7 +43,7 @@ def test_opt_out_and_opt_in(session: Session) -> None:
 
 
 def test_a_conversation_keeps_its_campaign_until_another_one_comes(session: Session) -> None:
-    first = campaigns.create(session, code="a", name="A", topic="premium", region=Region.NANTONG)
+    first = campaigns.create(session, code="a", name="A", topic="premium", region=Region("nantong"))
     second = campaigns.create(session, code="b", name="B", topic=None, region=None)
 
     started = traffic.conversation_for(session, "sms", SENDER, first.id, now=NOW)
@@ -73,7 +73,7 @@ def test_campaign_lookup_by_code_scene_and_keyword(session: Session) -> None:
         code="gy2024",
         name="固阳宣传",
         topic="treat_first",
-        region=Region.GUYANG,
+        region=Region("guyang"),
         wechat_scene="scene-7",
         sms_keyword="gy",
     )
@@ -89,7 +89,7 @@ def test_campaign_lookup_by_code_scene_and_keyword(session: Session) -> None:
 
 def test_campaign_statistics(session: Session) -> None:
     campaign = campaigns.create(
-        session, code="gy2024", name="固阳", topic="treat_first", region=Region.GUYANG
+        session, code="gy2024", name="固阳", topic="treat_first", region=Region("guyang")
     )
     other = traffic.conversation_for(session, "sms", "u_other", None)
     traffic.log_message(session, other, "不算在活动里", status="answered", now=NOW)
