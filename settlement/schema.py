@@ -76,6 +76,8 @@ SPECS: dict[str, Spec] = {
     "critical_illness.annual_cap": Spec(Unit.CNY),
     "critical_illness.poverty_threshold_reduction": Spec(Unit.SHARE),
     "critical_illness.poverty_rate_increase": Spec(Unit.SCALE),
+    # A poverty rate stated as an outcome (荣昌 「提高10%，达到50%」): each band at least this rate.
+    "critical_illness.poverty_rate_floor": Spec(Unit.SCALE),
     # 医疗救助 (by category: who gets how much)
     "medical_assistance.rate": Spec(Unit.RATE, By.CATEGORY),
     "medical_assistance.deductible": Spec(Unit.CNY, By.CATEGORY),
