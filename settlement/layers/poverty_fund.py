@@ -1,7 +1,8 @@
 """扶贫济困医疗基金 (荣昌) and 医疗扶贫救助基金 (固阳): the poverty funds, after the insurances.
 
-荣昌 二（一）7: out-of-catalogue cost of one stay over 3000 元 → tiered help, at most 30% of the
-total cost and 5万 per person per year.
+荣昌 二（一）7: out-of-catalogue cost of one stay over 3000 元 → tiered help 「在不超过总费用的30%
+以内」, 5万 per person per year at most. The 30% bounds the cost helped, not the help: the
+municipal rule (央广网 2016-11-15) counts out-of-catalogue self-pay up to 30% of the total cost.
 固阳 五（三）5: inpatient reimbursement topped up to 95% of the actual cost (the resident pays
 5%); chronic-disease medicines likewise, within each disease's annual cap (附件); hospital-caused
 over-treatment is not covered (五（四）5).
@@ -41,7 +42,8 @@ def _layer(
 
 
 def out_of_catalogue_help(ctx: Context) -> Layer | None:
-    """荣昌: help with out-of-catalogue costs of one stay above the trigger."""
+    """荣昌: tiered help with the out-of-catalogue cost of one stay above the trigger; the cost
+    counted is at most `max_share_of_total` of the stay's total."""
     trigger = ctx.decimal(P + "out_of_catalogue_trigger")
     bands = ctx.scale(P + "out_of_catalogue_rates")
     if trigger is None or bands is None or not ctx.eligible:
@@ -53,14 +55,14 @@ def out_of_catalogue_help(ctx: Context) -> Layer | None:
     if extra <= trigger:
         text = f"扶贫济困医疗基金：目录外费用{yuan(extra)}元未超过{yuan(trigger)}元，不予救助{cite}"
         return _layer(ctx, ZERO, text, P + "out_of_catalogue_trigger", ())
-    raw = banded_payout(extra, ZERO, bands)
-    text = (
-        f"扶贫济困医疗基金：目录外费用{yuan(extra)}元超过{yuan(trigger)}元，分段救助{yuan(raw)}元"
-    )
+    text = f"扶贫济困医疗基金：目录外费用{yuan(extra)}元超过{yuan(trigger)}元"
+    base = extra
     share = ctx.decimal(P + "max_share_of_total")
-    if share is not None and raw > ctx.episode.total * share:
-        raw = ctx.episode.total * share
-        text += f"，不超过总费用的{percent(share)}即{yuan(raw)}元"
+    if share is not None and extra > ctx.episode.total * share:
+        base = ctx.episode.total * share
+        text += f"，按不超过总费用{percent(share)}的{yuan(base)}元计算"
+    raw = banded_payout(base, ZERO, bands)
+    text += f"，分段救助{yuan(raw)}元"
     cap = ctx.decimal(P + "annual_cap")
     if cap is not None:
         left = max(ZERO, cap - ctx.resident.ledger.fund(Fund.POVERTY_FUND))
