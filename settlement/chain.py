@@ -1,8 +1,10 @@
 """The one-stop settlement chain (一站式结算): every fund in order, then the personal share.
 
 Order (ARCHITECTURE.md): basic insurance → critical illness → medical assistance →
-supplementary → emergency relief → poverty fund → charity. A layer never pays more than what
-the layers before it left, nor past a region's combined annual cap.
+health poverty fund → supplementary → emergency relief → poverty fund → charity. The health
+poverty fund comes right after medical assistance because its base is what basic insurance,
+大病保险 and 医疗救助 left of the in-policy cost, and nothing else. A layer never pays more than
+what the layers before it left, nor past a region's combined annual cap.
 """
 
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from settlement.identifiers import Category, Setting
 from settlement.layers.assistance import medical_assistance
 from settlement.layers.basic import basic_insurance
 from settlement.layers.critical import critical_illness
+from settlement.layers.health_fund import health_poverty_fund
 from settlement.layers.poverty_fund import poverty_fund
 from settlement.model import Episode, Layer, Resident, Settlement
 from settlement.money import ZERO, to_fen, yuan
@@ -29,6 +32,7 @@ CHAIN: tuple[LayerRule, ...] = (
     basic_insurance,
     critical_illness,
     medical_assistance,
+    health_poverty_fund,
     poverty_fund,
 )
 

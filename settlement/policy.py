@@ -21,7 +21,7 @@ from settlement.documents import (
     load_rehabilitation,
 )
 from settlement.errors import PolicyError
-from settlement.identifiers import Region
+from settlement.identifiers import FUND_NAMES, Fund, Region
 from settlement.rules import DatedValues, Note, Parameter, Reference, RulesFile, Value
 from settlement.schema import SPECS
 from settlement.values import parse_date, parse_value
@@ -56,6 +56,7 @@ class Policy:
     documents: dict[str, Document]
     chronic_diseases: ChronicDiseaseTable | None
     rehabilitation: RehabilitationTable | None
+    fund_names: dict[Fund, str] = field(default_factory=dict)
     # Parameters in force per day, filled on first use: a county batch settles many episodes
     # on few distinct days, and picking dated values per lookup dominated its profile.
     _by_day: dict[date, dict[str, Resolved]] = field(default_factory=dict, compare=False)
@@ -75,6 +76,10 @@ class Policy:
                     continue  # not yet in force on that day
             self._by_day[day] = cached
         return cached
+
+    def fund_name(self, fund: Fund) -> str:
+        """The fund's name as the region's rules file gives it, else the common name."""
+        return self.fund_names.get(fund, FUND_NAMES[fund])
 
     def get(self, name: str, day: date) -> Resolved | None:
         """The value in force on `day`, or None when the region has no such rule then."""
@@ -207,6 +212,7 @@ def _region_policy(
         documents=documents,
         chronic_diseases=tables[chronic] if chronic else None,
         rehabilitation=tables[rehab] if rehab else None,
+        fund_names={**national.fund_names, **rules.fund_names},
     )
 
 

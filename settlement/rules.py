@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from settlement.identifiers import Category, Setting
+from settlement.identifiers import Category, Fund, Setting
 from settlement.schema import By, Unit
 
 
@@ -80,6 +80,8 @@ class RulesFile(_Strict):
     documents: list[str]
     # Tables under policies/tables/ this region uses, by role (e.g. chronic_diseases).
     tables: dict[Literal["chronic_diseases", "rehabilitation"], str] = {}
+    # The name residents know a fund by in this region, where it differs from FUND_NAMES.
+    fund_names: dict[Fund, str] = {}
     parameters: dict[str, Parameter] = {}
     notes: list[Note] = []
 

@@ -76,12 +76,18 @@ SPECS: dict[str, Spec] = {
     "critical_illness.annual_cap": Spec(Unit.CNY),
     "critical_illness.poverty_threshold_reduction": Spec(Unit.SHARE),
     "critical_illness.poverty_rate_increase": Spec(Unit.SCALE),
-    # A poverty rate stated as an outcome (荣昌 「提高10%，达到50%」): each band at least this rate.
+    # A poverty rate stated as an outcome (「提高10%，达到50%」): each band at least this rate.
     "critical_illness.poverty_rate_floor": Spec(Unit.SCALE),
     # 医疗救助 (by category: who gets how much)
     "medical_assistance.rate": Spec(Unit.RATE, By.CATEGORY),
     "medical_assistance.deductible": Spec(Unit.CNY, By.CATEGORY),
     "medical_assistance.annual_cap": Spec(Unit.CNY, By.CATEGORY),
+    # 健康扶贫基金: banded aid, per episode, on the in-policy self-pay left after basic insurance,
+    # 大病保险 and 医疗救助, for the listed categories, within a yearly cap.
+    "health_poverty_fund.threshold": Spec(Unit.CNY),
+    "health_poverty_fund.rates": Spec(Unit.SCALE),
+    "health_poverty_fund.categories": Spec(Unit.CATEGORIES),
+    "health_poverty_fund.annual_cap": Spec(Unit.CNY),
     # 扶贫济困医疗基金 (荣昌): help with out-of-catalogue costs of one stay
     "poverty_fund.out_of_catalogue_trigger": Spec(Unit.CNY),
     "poverty_fund.out_of_catalogue_rates": Spec(Unit.SCALE),

@@ -7,6 +7,7 @@ import pytest
 
 from settlement.documents import default_policies_dir
 from settlement.errors import PolicyError
+from settlement.identifiers import Fund, Region
 from settlement.policy import load_policies
 
 GOOD_PARAMETER = """\
@@ -155,6 +156,29 @@ def test_an_unknown_top_level_field_is_refused(policies_copy: Path) -> None:
 
     assert (caught.value.file, caught.value.path) == (str(path), "extra_rules")
     assert "Extra inputs are not permitted" in caught.value.reason
+
+
+def test_a_display_name_for_an_unknown_fund_is_refused(policies_copy: Path) -> None:
+    path = policies_copy / "rules" / "rongchang.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  health_poverty_fund: 健康扶贫基金", "  health_fund: 健康扶贫基金"
+        ),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(PolicyError) as caught:
+        load_policies(policies_copy)
+
+    assert (caught.value.file, caught.value.path) == (str(path), "fund_names.health_fund.[key]")
+    assert "'health_poverty_fund'" in caught.value.reason
+
+
+def test_a_fund_is_named_as_its_region_names_it() -> None:
+    policies = load_policies()
+
+    assert policies[Region.RONGCHANG].fund_name(Fund.HEALTH_POVERTY_FUND) == "健康扶贫基金"
+    assert policies[Region.NANTONG].fund_name(Fund.CHARITY) == "慈善救助"
 
 
 def test_a_region_must_match_its_file_name(policies_copy: Path) -> None:
