@@ -87,11 +87,15 @@ def validate(policy: Policy, resident: Resident, episode: Episode) -> None:
 
 
 def _within_caps(ctx: Context, layer: Layer) -> Layer:
-    """Limit a layer to what is left to pay and to the combined annual cap (固阳 50万)."""
+    """Limit a layer to what is left to pay and to the combined annual cap.
+
+    The combined cap belongs to a poverty plan (固阳 五（三）5), so it binds only the residents
+    the plan covers; an ordinary resident keeps each fund's own cap.
+    """
     limit = ctx.residual
     cap = ctx.decimal("combined_annual_cap")
     text = layer.explanation
-    if cap is not None and layer.fund in COMBINED_CAP_FUNDS:
+    if cap is not None and ctx.eligible and layer.fund in COMBINED_CAP_FUNDS:
         ledger = ctx.resident.ledger
         used = sum((ledger.fund(f) for f in COMBINED_CAP_FUNDS), ZERO) + sum(
             (done.paid for done in ctx.layers if done.fund in COMBINED_CAP_FUNDS), ZERO

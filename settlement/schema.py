@@ -99,7 +99,8 @@ SPECS: dict[str, Spec] = {
     "combined_annual_cap": Spec(Unit.CNY),
 }
 
-# Funds whose payments count towards combined_annual_cap (固阳 五（三）5).
+# Funds whose payments count towards combined_annual_cap (固阳 五（三）5), a cap of the poverty
+# plan: it binds only residents eligible for the region's tilts.
 COMBINED_CAP_FUNDS = (
     Fund.BASIC_INSURANCE,
     Fund.CRITICAL_ILLNESS,
