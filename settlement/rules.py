@@ -51,8 +51,17 @@ class Parameter(_Strict):
     reference: Reference | None = None
     source: Source | None = None
     assumption: bool = False
+    # An estimate until a published value replaced it: values in force before this day are
+    # assumptions (`reason` says why); from this day the `source` or `reference` applies.
+    assumption_until: date | None = None
     reason: str | None = None
     values: dict[str, Any] = Field(min_length=1)
+
+    def estimated_on(self, day: date) -> bool:
+        """Whether the value in force on `day` is an estimate."""
+        return self.assumption or (
+            self.assumption_until is not None and day < self.assumption_until
+        )
 
 
 class NoteWhen(_Strict):
