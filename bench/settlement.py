@@ -46,11 +46,11 @@ def baseline(episode: Episode) -> Decimal:
     deductible = Decimal(DEDUCTIBLE[level]) * Decimal("0.5")
     rate = Decimal(RATE[level]) + Decimal("0.05")
     in_policy = episode.total - episode.out_of_catalogue
-    basic = min(max(Decimal(0), in_policy - deductible) * rate, Decimal(160_000))
+    basic = min(max(Decimal(0), in_policy - deductible) * rate, Decimal(220_000))
     basic = basic.quantize(FEN, ROUND_HALF_UP)
     self_pay = in_policy - basic
     critical = max(Decimal(0), self_pay - Decimal(7000)) * Decimal("0.65")
-    critical = min(critical, Decimal(500_000)).quantize(FEN, ROUND_HALF_UP)
+    critical = critical.quantize(FEN, ROUND_HALF_UP)  # no 大病 cap from 2021 (呼包鄂乌)
     fund = max(Decimal(0), episode.total * Decimal("0.95") - basic - critical)
     fund = fund.quantize(FEN, ROUND_HALF_UP)
     return episode.total - basic - critical - fund

@@ -1,8 +1,10 @@
 """The one-stop settlement chain (一站式结算): every fund in order, then the personal share.
 
 Order (ARCHITECTURE.md): basic insurance → critical illness → medical assistance →
-supplementary → emergency relief → poverty fund → charity. A layer never pays more than what
-the layers before it left, nor past a region's combined annual cap.
+health poverty fund → supplementary → emergency relief → poverty fund → charity. The health
+poverty fund comes right after medical assistance because its base is what basic insurance,
+大病保险 and 医疗救助 left of the in-policy cost, and nothing else. A layer never pays more than
+what the layers before it left, nor past a region's combined annual cap.
 """
 
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from settlement.identifiers import Category, Setting
 from settlement.layers.assistance import medical_assistance
 from settlement.layers.basic import basic_insurance
 from settlement.layers.critical import critical_illness
+from settlement.layers.health_fund import health_poverty_fund
 from settlement.layers.poverty_fund import poverty_fund
 from settlement.model import Episode, Layer, Resident, Settlement
 from settlement.money import ZERO, to_fen, yuan
@@ -29,6 +32,7 @@ CHAIN: tuple[LayerRule, ...] = (
     basic_insurance,
     critical_illness,
     medical_assistance,
+    health_poverty_fund,
     poverty_fund,
 )
 
@@ -84,12 +88,15 @@ def validate(policy: Policy, resident: Resident, episode: Episode) -> None:
 
 
 def _within_caps(ctx: Context, layer: Layer) -> Layer:
-    """Limit a layer to what is left to pay and to the combined annual cap (rules
-    combined_annual_cap)."""
+    """Limit a layer to what is left to pay and to the combined annual cap.
+
+    The combined cap (rules combined_annual_cap) belongs to a poverty plan, so it binds only
+    the residents the plan covers; an ordinary resident keeps each fund's own cap.
+    """
     limit = ctx.residual
     cap = ctx.decimal("combined_annual_cap")
     text = layer.explanation
-    if cap is not None and layer.fund in COMBINED_CAP_FUNDS:
+    if cap is not None and ctx.eligible and layer.fund in COMBINED_CAP_FUNDS:
         ledger = ctx.resident.ledger
         used = sum((ledger.fund(f) for f in COMBINED_CAP_FUNDS), ZERO) + sum(
             (done.paid for done in ctx.layers if done.fund in COMBINED_CAP_FUNDS), ZERO

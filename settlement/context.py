@@ -62,14 +62,15 @@ class Context:
         return self.policy.parameters[name]
 
     def source(self, name: str) -> Source:
-        citation = self.policy.cite(self.parameter(name))
+        citation = self.policy.cite(self.parameter(name), self.episode.day)
         return Source(citation.document, citation.clause)
 
     def cite_text(self, name: str) -> str:
-        return self.policy.cite_text(name)
+        return self.policy.cite_text(name, self.episode.day)
 
     def is_assumption(self, *names: str) -> bool:
-        return any(self.param(n) is not None and self.parameter(n).assumption for n in names)
+        day = self.episode.day
+        return any(self.param(n) is not None and self.parameter(n).estimated_on(day) for n in names)
 
     def add(self, layer: Layer) -> None:
         self.layers.append(layer)

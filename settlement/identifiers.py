@@ -118,6 +118,7 @@ class Fund(StrEnum):
     BASIC_INSURANCE = "basic_insurance"  # 基本医疗保险
     CRITICAL_ILLNESS = "critical_illness"  # 大病保险
     MEDICAL_ASSISTANCE = "medical_assistance"  # 医疗救助
+    HEALTH_POVERTY_FUND = "health_poverty_fund"  # 健康扶贫基金: in-policy self-pay after 医疗救助
     SUPPLEMENTARY = "supplementary"  # 商业补充保险
     EMERGENCY_RELIEF = "emergency_relief"  # 疾病应急救助
     POVERTY_FUND = "poverty_fund"  # 扶贫济困医疗基金 / 医疗扶贫救助基金
@@ -128,6 +129,7 @@ FUND_NAMES: dict[Fund, str] = {
     Fund.BASIC_INSURANCE: "基本医疗保险",
     Fund.CRITICAL_ILLNESS: "大病保险",
     Fund.MEDICAL_ASSISTANCE: "医疗救助",
+    Fund.HEALTH_POVERTY_FUND: "健康扶贫基金",
     Fund.SUPPLEMENTARY: "商业补充保险",
     Fund.EMERGENCY_RELIEF: "疾病应急救助",
     Fund.POVERTY_FUND: "扶贫济困医疗基金",

@@ -28,6 +28,8 @@ from settlement.values import parse_date, parse_value
 from settlement.yamlio import load_model
 
 NATIONAL = "national"
+ESTIMATED = "本地基础参数（估算）"
+ESTIMATE_TEXT = "（估算参数，以当地医保经办机构结算为准）"
 
 
 @dataclass(frozen=True)
@@ -87,22 +89,26 @@ class Policy:
             raise KeyError(f"unknown parameter {name}")
         return self.in_force(day).get(name)
 
-    def cite(self, parameter: Parameter) -> Citation:
-        """Where a parameter comes from, as a resident would read it."""
+    def cite(self, parameter: Parameter, day: date | None = None) -> Citation:
+        """Where a parameter comes from (its value on `day`), as a resident would read it."""
+        if day is not None and not parameter.assumption and parameter.estimated_on(day):
+            return Citation(ESTIMATED, "", True)  # before a published value replaced the estimate
         if parameter.reference is not None:
             return self.cite_reference(parameter.reference)
         if parameter.source is not None:
             return Citation(parameter.source.title, "", parameter.assumption)
-        return Citation("本地基础参数（估算）", "", True)
+        return Citation(ESTIMATED, "", True)
 
-    def cite_text(self, name: str) -> str:
+    def cite_text(self, name: str, day: date | None = None) -> str:
         """ "（依据《…》五（三）2）" inside an explanation, or a warning for an estimate."""
+        parameter = self.parameters[name]
+        if day is not None and not parameter.assumption and parameter.estimated_on(day):
+            return ESTIMATE_TEXT
         text = self._cite_texts.get(name)
         if text is None:
-            parameter = self.parameters[name]
             citation = self.cite(parameter)
             if parameter.assumption:
-                text = "（估算参数，以当地医保经办机构结算为准）"
+                text = ESTIMATE_TEXT
             elif citation.clause:
                 text = f"（依据《{citation.document}》{citation.clause}）"
             else:
@@ -166,9 +172,11 @@ def _dated_values(file: str, name: str, parameter: Parameter) -> DatedValues:
     if parameter.by != spec.by:
         expected = spec.by.value if spec.by else "absent"
         raise PolicyError(file, f"{where}.by", f"must be {expected}")
+    if parameter.assumption_until and parameter.reference is None and parameter.source is None:
+        raise PolicyError(file, where, "assumption_until needs the reference or source after it")
     if parameter.reference is None and parameter.source is None and not parameter.assumption:
         raise PolicyError(file, where, "missing reference (or source, or assumption: true)")
-    if parameter.assumption and not parameter.reason:
+    if (parameter.assumption or parameter.assumption_until) and not parameter.reason:
         raise PolicyError(file, f"{where}.reason", "an assumption needs a reason")
     values: dict[date, Value] = {}
     for raw_day, raw_value in parameter.values.items():
@@ -177,6 +185,9 @@ def _dated_values(file: str, name: str, parameter: Parameter) -> DatedValues:
             values[day] = parse_value(raw_value, parameter.unit, parameter.by)
         except ValueError as exc:
             raise PolicyError(file, f"{where}.values.{raw_day}", str(exc)) from None
+    until = parameter.assumption_until
+    if until is not None and until not in values:
+        raise PolicyError(file, f"{where}.assumption_until", f"no value dated {until}")
     return DatedValues(values)
 
 

@@ -51,8 +51,17 @@ class Parameter(_Strict):
     reference: Reference | None = None
     source: Source | None = None
     assumption: bool = False
+    # An estimate until a published value replaced it: values in force before this day are
+    # assumptions (`reason` says why); from this day the `source` or `reference` applies.
+    assumption_until: date | None = None
     reason: str | None = None
     values: dict[str, Any] = Field(min_length=1)
+
+    def estimated_on(self, day: date) -> bool:
+        """Whether the value in force on `day` is an estimate."""
+        return self.assumption or (
+            self.assumption_until is not None and day < self.assumption_until
+        )
 
 
 class NoteWhen(_Strict):
@@ -77,9 +86,8 @@ class Note(_Strict):
 class RulesFile(_Strict):
     region: str
     name: str  # the full name residents read (…县, …市)
-    short_name: str | None = (
-        None  # on buttons (the name without 县/市); required for a region, not national
-    )
+    # On buttons (the name without 县/市); required for a region, not for national.
+    short_name: str | None = None
     order: int | None = None  # place in lists and on buttons; regions without one come last
     # What residents call a fund here (扶贫济困医疗基金), where it differs from identifiers'.
     fund_names: dict[Fund, str] = {}

@@ -76,10 +76,18 @@ SPECS: dict[str, Spec] = {
     "critical_illness.annual_cap": Spec(Unit.CNY),
     "critical_illness.poverty_threshold_reduction": Spec(Unit.SHARE),
     "critical_illness.poverty_rate_increase": Spec(Unit.SCALE),
+    # A poverty rate stated as an outcome (「提高10%，达到50%」): each band at least this rate.
+    "critical_illness.poverty_rate_floor": Spec(Unit.SCALE),
     # 医疗救助 (by category: who gets how much)
     "medical_assistance.rate": Spec(Unit.RATE, By.CATEGORY),
     "medical_assistance.deductible": Spec(Unit.CNY, By.CATEGORY),
     "medical_assistance.annual_cap": Spec(Unit.CNY, By.CATEGORY),
+    # 健康扶贫基金: banded aid, per episode, on the in-policy self-pay left after basic insurance,
+    # 大病保险 and 医疗救助, for the listed categories, within a yearly cap.
+    "health_poverty_fund.threshold": Spec(Unit.CNY),
+    "health_poverty_fund.rates": Spec(Unit.SCALE),
+    "health_poverty_fund.categories": Spec(Unit.CATEGORIES),
+    "health_poverty_fund.annual_cap": Spec(Unit.CNY),
     # A poverty fund's help with out-of-catalogue costs of one stay
     "poverty_fund.out_of_catalogue_trigger": Spec(Unit.CNY),
     "poverty_fund.out_of_catalogue_rates": Spec(Unit.SCALE),
@@ -91,7 +99,8 @@ SPECS: dict[str, Spec] = {
     "combined_annual_cap": Spec(Unit.CNY),
 }
 
-# Funds whose payments count towards combined_annual_cap (a county's 年度累计 total).
+# Funds whose payments count towards combined_annual_cap (a county's 年度累计 total), a cap of
+# the poverty plan: it binds only residents eligible for the region's tilts.
 COMBINED_CAP_FUNDS = (
     Fund.BASIC_INSURANCE,
     Fund.CRITICAL_ILLNESS,

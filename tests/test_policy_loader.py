@@ -1,12 +1,14 @@
 """The strict loader: one failing fixture per error kind, each with its message checked."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from settlement.documents import default_policies_dir
 from settlement.errors import PolicyError
+from settlement.identifiers import Fund, Region
 from settlement.policy import load_policies
 
 GOOD_PARAMETER = """\
@@ -114,6 +116,32 @@ def test_the_real_policies_load() -> None:
             "parameters.critical_illness.rates.values.2017-01-01",
             "bracket bounds must increase",
         ),
+        # an estimate replaced by a published value must have a value dated that day
+        (
+            GOOD_PARAMETER.replace(
+                "    values:\n",
+                '    assumption_until: "2021-01-01"\n    reason: 未找到\n    values:\n',
+            ),
+            "parameters.basic_insurance.annual_cap.assumption_until",
+            "no value dated 2021-01-01",
+        ),
+        # ... and say why the earlier values are estimates
+        (
+            GOOD_PARAMETER.replace(
+                "    values:\n", '    assumption_until: "2017-01-01"\n    values:\n'
+            ),
+            "parameters.basic_insurance.annual_cap.reason",
+            "an assumption needs a reason",
+        ),
+        # ... and name what applies from that day
+        (
+            GOOD_PARAMETER.replace(
+                "    source: {title: 某市居民医保办法}\n",
+                '    assumption_until: "2017-01-01"\n    reason: 未找到\n',
+            ),
+            "parameters.basic_insurance.annual_cap",
+            "assumption_until needs the reference or source after it",
+        ),
         # values broken down by level must use known levels
         (
             "  basic_insurance.inpatient.rate:\n    description: x\n    unit: rate\n    by: level\n"
@@ -155,6 +183,45 @@ def test_an_unknown_top_level_field_is_refused(policies_copy: Path) -> None:
 
     assert (caught.value.file, caught.value.path) == (str(path), "extra_rules")
     assert "Extra inputs are not permitted" in caught.value.reason
+
+
+def test_a_display_name_for_an_unknown_fund_is_refused(policies_copy: Path) -> None:
+    path = policies_copy / "rules" / "rongchang.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  health_poverty_fund: 健康扶贫基金", "  health_fund: 健康扶贫基金"
+        ),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(PolicyError) as caught:
+        load_policies(policies_copy)
+
+    assert (caught.value.file, caught.value.path) == (str(path), "fund_names.health_fund.[key]")
+    assert "'health_poverty_fund'" in caught.value.reason
+
+
+def test_a_fund_is_named_as_its_region_names_it() -> None:
+    policies = load_policies()
+
+    assert policies[Region("rongchang")].fund_name(Fund.HEALTH_POVERTY_FUND) == "健康扶贫基金"
+    assert policies[Region("nantong")].fund_name(Fund.CHARITY) == "慈善救助"
+
+
+def test_an_estimate_is_cited_as_one_until_the_published_value_replaces_it() -> None:
+    policy = load_policies()[Region("guyang")]
+    cap = policy.parameters["critical_illness.annual_cap"]
+
+    before = policy.cite(cap, date(2020, 12, 31))
+    after = policy.cite(cap, date(2021, 1, 1))
+
+    assert (before.document, before.assumption) == ("本地基础参数（估算）", True)
+    assert after.document.startswith("内蒙古自治区医疗保障局") and not after.assumption
+    assert policy.cite_text("critical_illness.annual_cap", date(2020, 12, 31)).startswith("（估算")
+    assert (cap.estimated_on(date(2020, 12, 31)), cap.estimated_on(date(2021, 1, 1))) == (
+        True,
+        False,
+    )
 
 
 def test_a_region_must_match_its_file_name(policies_copy: Path) -> None:

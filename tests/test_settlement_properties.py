@@ -152,3 +152,26 @@ def test_nantong_assistance_is_at_least_70_percent_of_in_policy_self_pay(
     )
     self_pay = episode.in_policy - insured
     assert assistance >= self_pay * Decimal("0.70") - HALF_FEN
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cases(Region("rongchang")), st.dates(min_value=date(2017, 1, 25), max_value=date(2025, 12, 31))
+)
+def test_health_poverty_fund_starts_in_2018_and_respects_its_yearly_cap(
+    case: tuple[Resident, Episode], day: date
+) -> None:
+    resident, episode = case
+    episode = Episode(day, episode.setting, episode.level, episode.total, episode.out_of_catalogue)
+
+    result = _settle(resident, episode)
+
+    fund = _paid(result, Fund.HEALTH_POVERTY_FUND)
+    if day < date(2018, 1, 1):
+        assert fund == 0
+    left = max(ZERO, Decimal(200_000) - resident.ledger.fund(Fund.HEALTH_POVERTY_FUND))
+    assert fund <= left
+    in_policy_left = episode.in_policy - _paid(
+        result, Fund.BASIC_INSURANCE, Fund.CRITICAL_ILLNESS, Fund.MEDICAL_ASSISTANCE
+    )
+    assert fund <= max(ZERO, in_policy_left)

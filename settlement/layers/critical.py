@@ -4,6 +4,8 @@ The threshold (起付标准) and bands are measured on the year's cumulative in-
 an episode pays S(before + this) − S(before), S being the banded payout on a cumulative burden.
 """
 
+import operator
+from collections.abc import Callable
 from decimal import Decimal
 
 from settlement.context import Context
@@ -14,17 +16,30 @@ from settlement.rules import Bracket
 
 P = "critical_illness."
 
+Combine = Callable[[Decimal, Decimal], Decimal]
 
-def combined_bands(base: list[Bracket], increase: list[Bracket] | None) -> list[Bracket]:
-    """Add a poverty increase scale to the base scale, band by band (rates capped at 100%)."""
+
+def combined_bands(
+    base: list[Bracket], increase: list[Bracket] | None, combine: Combine = operator.add
+) -> list[Bracket]:
+    """Merge a poverty scale into the base scale, band by band (rates capped at 100%).
+
+    An increase (提高5个百分点) is added; a floor (「达到50%」) is merged with `max`, so a base that
+    already reaches the floor is not raised again.
+    """
     if not increase:
         return base
     bounds = sorted({b.upto for b in base + increase if b.upto is not None})
     merged: list[Bracket] = []
     for upper in [*bounds, None]:
-        rate = _rate_below(base, upper) + _rate_below(increase, upper)
+        rate = combine(_rate_below(base, upper), _rate_below(increase, upper))
         merged.append(Bracket(upto=upper, rate=min(rate, Decimal(1))))
     return merged
+
+
+def _raises(base: list[Bracket], merged: list[Bracket]) -> bool:
+    """Whether the merged scale pays a higher rate than the base in some band."""
+    return any(band.rate > _rate_below(base, band.upto) for band in merged)
 
 
 def _rate_below(scale: list[Bracket], upper: Decimal | None) -> Decimal:
@@ -79,6 +94,11 @@ def critical_illness(ctx: Context) -> Layer | None:
         return None
     increase = ctx.scale(P + "poverty_rate_increase") if ctx.eligible else None
     bands = combined_bands(bands, increase)
+    floor = ctx.scale(P + "poverty_rate_floor") if ctx.eligible else None
+    floored = combined_bands(bands, floor, max)
+    raised = _raises(bands, floored)
+    if raised:
+        bands = floored
     threshold, threshold_note = _threshold(ctx)
     self_pay = max(ZERO, ctx.episode.in_policy - ctx.paid_by(Fund.BASIC_INSURANCE))
     before = ctx.resident.ledger.in_policy_self_pay
@@ -99,8 +119,11 @@ def critical_illness(ctx: Context) -> Layer | None:
         text += "；" + threshold_note
     if increase:
         text += f"；贫困人口报销比例提高{ctx.cite_text(P + 'poverty_rate_increase')}"
+    if raised:
+        text += f"；贫困人口报销比例提高到规定比例{ctx.cite_text(P + 'poverty_rate_floor')}"
     names = (P + "threshold", P + "rates", P + "annual_cap")
     cited = P + "poverty_rate_increase" if increase else P + "rates"
+    cited = P + "poverty_rate_floor" if raised else cited
     return Layer(
         fund=Fund.CRITICAL_ILLNESS,
         name=FUND_NAMES[Fund.CRITICAL_ILLNESS],

@@ -2,8 +2,10 @@
 
 Two kinds, each present where the region's rules give its parameters:
 - help with the out-of-catalogue cost of one stay over `poverty_fund.out_of_catalogue_trigger`
-  (yuan): banded `out_of_catalogue_rates`, at most `max_share_of_total` of the total cost and
-  `annual_cap` yuan per person per year;
+  (yuan): banded `out_of_catalogue_rates` 「在不超过总费用的30%以内」 — the share
+  (`max_share_of_total`) bounds the cost counted, not the help (the municipal rule counts
+  out-of-catalogue self-pay up to that share of the total cost) — and `annual_cap` yuan per
+  person per year;
 - a top-up of the inpatient (`inpatient_target_rate`) or chronic-medicine
   (`chronic_target_rate`) reimbursement to a share of the actual cost, chronic medicines within
   each disease's annual cap of the region's table, over-treatment not covered.
@@ -38,8 +40,9 @@ def _layer(
 
 
 def out_of_catalogue_help(ctx: Context) -> Layer | None:
-    """Help with out-of-catalogue costs of one stay above the trigger; None where the region's
-    rules have no trigger or bands, or the resident is not eligible."""
+    """Tiered help with the out-of-catalogue cost of one stay above the trigger, the cost
+    counted at most `max_share_of_total` of the stay's total; None where the region's rules
+    have no trigger or bands, or the resident is not eligible."""
     trigger = ctx.decimal(P + "out_of_catalogue_trigger")
     bands = ctx.scale(P + "out_of_catalogue_rates")
     if trigger is None or bands is None or not ctx.eligible:
@@ -52,12 +55,14 @@ def out_of_catalogue_help(ctx: Context) -> Layer | None:
     if extra <= trigger:
         text = f"{fund}：目录外费用{yuan(extra)}元未超过{yuan(trigger)}元，不予救助{cite}"
         return _layer(ctx, ZERO, text, P + "out_of_catalogue_trigger", ())
-    raw = banded_payout(extra, ZERO, bands)
-    text = f"{fund}：目录外费用{yuan(extra)}元超过{yuan(trigger)}元，分段救助{yuan(raw)}元"
+    text = f"{fund}：目录外费用{yuan(extra)}元超过{yuan(trigger)}元"
+    base = extra
     share = ctx.decimal(P + "max_share_of_total")
-    if share is not None and raw > ctx.episode.total * share:
-        raw = ctx.episode.total * share
-        text += f"，不超过总费用的{percent(share)}即{yuan(raw)}元"
+    if share is not None and extra > ctx.episode.total * share:
+        base = ctx.episode.total * share
+        text += f"，按不超过总费用{percent(share)}的{yuan(base)}元计算"
+    raw = banded_payout(base, ZERO, bands)
+    text += f"，分段救助{yuan(raw)}元"
     cap = ctx.decimal(P + "annual_cap")
     if cap is not None:
         left = max(ZERO, cap - ctx.resident.ledger.fund(Fund.POVERTY_FUND))

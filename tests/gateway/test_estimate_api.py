@@ -113,7 +113,11 @@ async def test_the_openapi_schema_documents_the_request_with_examples(
 
     operation = schema["paths"]["/api/v1/estimate"]["post"]
     content = operation["requestBody"]["content"]["application/json"]
-    assert "guyang_inpatient" in content["examples"]
+    # One example per each of the first two regions of policies/, each a valid request.
+    assert set(content["examples"]) == {"nantong_inpatient", "rongchang_outpatient"}
+    for example in content["examples"].values():
+        response = await client.post("/api/v1/estimate", json=example["value"])
+        assert response.status_code == 200, example
     assert "422" in operation["responses"]
     assert "/sms/twilio" not in schema["paths"]  # provider webhooks are not a public API
 

@@ -1,7 +1,7 @@
 """Regions are data: drop the CHECK constraints that listed the four regions.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30
 
 The list of regions is policies/rules/<key>.yaml (settlement/regions.py); registry/sqltypes.py's
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
