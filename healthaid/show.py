@@ -39,9 +39,9 @@ def _note_lines(note: ListedNote) -> list[str]:
 
 def listing_lines(listing: Listing) -> list[str]:
     """The whole listing: a heading line, then per group 【name】 and its rules."""
-    count = sum(len(group.parameters) for group in listing.groups)
     lines = [
-        f"{listing.name}（{listing.region}）{listing.day.isoformat()}施行的政策参数{count}项，"
+        f"{listing.name}（{listing.region}）{listing.day.isoformat()}施行的政策参数"
+        f"{listing.parameter_count}项，"
         f"其中{listing.estimated_count}项为估算（标「{ESTIMATED}」，以当地医保经办机构为准）"
     ]
     if not listing.groups:

@@ -12,6 +12,7 @@ A parameter belongs to the fund its name starts with (`basic_insurance.…` → 
 its `fund`, or else to 综合规定. Regions are whatever the loaded policies hold; none is named here.
 """
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -21,7 +22,7 @@ from settlement.identifiers import CATEGORY_NAMES, FUND_NAMES, SETTING_NAMES, Fu
 from settlement.policy import Policy, PolicySet
 from settlement.rules import Note, Parameter, Value
 from settlement.schema import SPECS
-from settlement.wording import UNIT_NAMES, breakdown, plain, value_text
+from settlement.wording import UNIT_NAMES, plain, table_rows, value_text
 
 ESTIMATED = "估算"
 ELIGIBILITY, GENERAL = "eligibility", "general"
@@ -32,6 +33,7 @@ GROUP_NAMES: dict[str, str] = {
 }
 GROUP_ORDER = (ELIGIBILITY, *(fund.value for fund in Fund), GENERAL)
 _FUNDS = frozenset(fund.value for fund in Fund)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SPEC_ORDER = {name: index for index, name in enumerate(SPECS)}
 
 
@@ -84,7 +86,7 @@ class ListedParameter:
     by: str | None  # "level" or "category" when the value is broken down
     value: Any  # JSON-safe (settlement.wording.plain): Decimals as strings, null = no cap
     text: str  # the value in words: "90%", "村卫生室：100元；乡镇卫生院：200元"
-    rows: tuple[tuple[str, str], ...]  # a breakdown as (label, value in words); else empty
+    rows: tuple[tuple[str, str], ...]  # a breakdown or bands as (label, value in words), or ()
     start: date  # first day this value is in force
     end: date | None  # last day, or None while no later value replaces it
     reference: ClauseQuote | None
@@ -127,6 +129,10 @@ class Listing:
     groups: tuple[Group, ...]  # only groups with something in force, in GROUP_ORDER
 
     @property
+    def parameter_count(self) -> int:
+        return sum(len(g.parameters) for g in self.groups)
+
+    @property
     def estimated_count(self) -> int:
         return sum(p.estimated for g in self.groups for p in g.parameters)
 
@@ -145,15 +151,18 @@ def find_policy(policies: PolicySet, region: str) -> Policy:
 
 
 def parse_day(text: str | None, today: date) -> date:
-    """ "YYYY-MM-DD" as a date, `today` when absent; InputError("date", …) otherwise."""
+    """ "YYYY-MM-DD" as a date, `today` when absent or blank; InputError("date", …) otherwise
+    (other ISO forms such as 20240501 too: the page and the CLI promise one format)."""
     if text is None or not text.strip():
         return today
     try:
+        if not _ISO_DAY.fullmatch(text.strip()):
+            raise ValueError(text)
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(
-            "date", f"不是有效日期：{text}（请写成年-月-日，例如2024-05-01）"
-        ) from None
+        shown = text if len(text) <= 20 else f"{text[:20]}…"
+        message = f"不是有效日期：{shown}（请写成年-月-日，例如2024-05-01）"
+        raise InputError("date", message) from None
 
 
 def _clause(policy: Policy, document: str, clause: str) -> ClauseQuote:
@@ -176,7 +185,7 @@ def _parameter(policy: Policy, name: str, value: Value, day: date) -> ListedPara
         by=parameter.by.value if parameter.by else None,
         value=plain(value),
         text=value_text(value, parameter.unit, parameter.by),
-        rows=tuple(breakdown(value, parameter.unit, parameter.by)) if parameter.by else (),
+        rows=tuple(table_rows(value, parameter.unit, parameter.by)),
         start=start,
         end=end,
         reference=(

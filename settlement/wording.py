@@ -36,23 +36,28 @@ def _yuan(value: Decimal) -> str:
     return f"{_number(value)}元"
 
 
-def _scale(brackets: list[Bracket]) -> str:
-    """[{upto: 100000, rate: 0.6}, {upto: null, rate: 0.7}] → "100000元及以下的部分60%；
-    100000元以上的部分70%"; one bracket alone is just its rate."""
-    if len(brackets) == 1:
-        return percent(brackets[0].rate)
-    parts: list[str] = []
+def scale_rows(brackets: list[Bracket]) -> list[tuple[str, str]]:
+    """Banded rates as (band, rate) rows: [{upto: 100000, rate: 0.6}, {upto: null, rate: 0.7}]
+    → [("100000元及以下的部分", "60%"), ("100000元以上的部分", "70%")]."""
+    rows: list[tuple[str, str]] = []
     lower: Decimal | None = None
     for bracket in brackets:
-        rate = percent(bracket.rate)
         if bracket.upto is None:
-            parts.append(f"{_yuan(lower or Decimal(0))}以上的部分{rate}")
+            band = f"{_yuan(lower or Decimal(0))}以上的部分"
         elif lower is None:
-            parts.append(f"{_yuan(bracket.upto)}及以下的部分{rate}")
+            band = f"{_yuan(bracket.upto)}及以下的部分"
         else:
-            parts.append(f"{_number(lower)}–{_yuan(bracket.upto)}的部分{rate}")
+            band = f"{_number(lower)}–{_yuan(bracket.upto)}的部分"
+        rows.append((band, percent(bracket.rate)))
         lower = bracket.upto
-    return "；".join(parts)
+    return rows
+
+
+def _scale(brackets: list[Bracket]) -> str:
+    """One bracket alone is just its rate; bands are joined with "；"."""
+    if len(brackets) == 1:
+        return percent(brackets[0].rate)
+    return "；".join(f"{band}{rate}" for band, rate in scale_rows(brackets))
 
 
 def _names(keys: list[str], names: dict[Any, str]) -> str:
@@ -90,6 +95,16 @@ def breakdown(value: Value, unit: Unit, by: By) -> list[tuple[str, str]]:
         raise TypeError(f"a value broken down by {by.value} is a mapping, got {value!r}")
     keys = sorted(value, key=lambda k: order.index(k) if k in order else len(order))
     return [(names.get(key, key), scalar_text(value[key], unit)) for key in keys]
+
+
+def table_rows(value: Value, unit: Unit, by: By | None) -> list[tuple[str, str]]:
+    """A value that reads best as a table, as (label, value in words) rows: a breakdown by
+    level or category, or banded rates; [] for a single value."""
+    if by is not None:
+        return breakdown(value, unit, by)
+    if unit is Unit.SCALE and isinstance(value, list) and len(value) > 1:
+        return scale_rows(value)  # type: ignore[arg-type]
+    return []
 
 
 def value_text(value: Value, unit: Unit, by: By | None) -> str:

@@ -20,7 +20,7 @@ from settlement.listing import (
 from settlement.policy import PolicySet, default_policies
 from settlement.rules import Bracket, DatedValues
 from settlement.schema import By, Unit
-from settlement.wording import plain, value_text
+from settlement.wording import plain, table_rows, value_text
 
 DAY = date(2024, 5, 1)
 
@@ -149,13 +149,14 @@ def test_parse_day(text: str | None, expected: date) -> None:
     assert parse_day(text, today=DAY) == expected
 
 
-@pytest.mark.parametrize("text", ["2024-02-30", "2024/05/01", "明天"])
+@pytest.mark.parametrize("text", ["2024-02-30", "2024/05/01", "20240501", "明天", "9" * 500])
 def test_a_bad_day_is_an_input_error_on_date(text: str) -> None:
     with pytest.raises(InputError) as raised:
         parse_day(text, today=DAY)
 
     assert raised.value.field == "date"
-    assert "YYYY" not in raised.value.message and "例如2024-05-01" in raised.value.message
+    assert "例如2024-05-01" in raised.value.message
+    assert len(raised.value.message) < 60  # a long text is not echoed whole
 
 
 def test_the_json_document_has_the_documented_shape(policies: PolicySet) -> None:
@@ -202,6 +203,20 @@ def test_the_json_document_has_the_documented_shape(policies: PolicySet) -> None
 )
 def test_values_in_words(value: object, unit: Unit, by: By | None, text: str) -> None:
     assert value_text(value, unit, by) == text  # type: ignore[arg-type]
+
+
+def test_banded_rates_are_table_rows_and_a_single_rate_is_not() -> None:
+    bands = [
+        Bracket(upto=Decimal(100000), rate=Decimal("0.5")),
+        Bracket(upto=None, rate=Decimal("0.6")),
+    ]
+
+    assert table_rows(bands, Unit.SCALE, None) == [
+        ("100000元及以下的部分", "50%"),
+        ("100000元以上的部分", "60%"),
+    ]
+    assert table_rows(bands[1:], Unit.SCALE, None) == []
+    assert table_rows(Decimal("0.9"), Unit.RATE, None) == []
 
 
 def test_plain_values_keep_decimals_exact() -> None:
