@@ -29,7 +29,7 @@ from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
 from gateway.rasa_client import RasaClient
 from gateway.ratelimit import FailureWindow, TokenBucket
-from gateway.routes import admin, campaigns, chat, estimate, handoffs, health, login
+from gateway.routes import admin, campaigns, chat, estimate, handoffs, health, login, policies
 from gateway.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, get_settings
 from gateway.state import HERE, LOGIN_WINDOW_SECONDS, GatewayState, templates
 from gateway.turns import Limits
@@ -168,6 +168,7 @@ def create_app(
         admin.router,
         handoffs.router,
         estimate.router,
+        policies.router,
     ):
         app.include_router(router)
     return app

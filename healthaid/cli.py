@@ -102,6 +102,37 @@ def run_policies_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def run_policies_show(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from healthaid.show import listing_lines
+    from settlement.listing import parse_day, policy_listing
+    from settlement.listing import to_json as listing_json
+    from settlement.policy import load_policies
+
+    day = parse_day(args.date, date.today())
+    listing = policy_listing(load_policies(), args.region, day)
+    if args.json:
+        print(json.dumps(listing_json(listing), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(listing_lines(listing)))
+    return 0
+
+
+def _add_policies(sub: Any) -> None:
+    policies = sub.add_parser("policies", help="policy data")
+    policies_sub = policies.add_subparsers(dest="action", required=True)
+    check = policies_sub.add_parser("check", help="validate policies/ and run the YAML cases")
+    check.set_defaults(handler=run_policies_check)
+    show = policies_sub.add_parser(
+        "show", help="every rule of a region in force on a day, with its source clause"
+    )
+    show.add_argument("region", help="a region with a rules file in policies/rules/")
+    show.add_argument("--date", default=None, help="YYYY-MM-DD (default: today)")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=run_policies_show)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     import os
 
@@ -123,10 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="healthaid", description="健康帮扶政策助手 healthaid")
     sub: Any = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     _add_estimate(sub)
-    policies = sub.add_parser("policies", help="policy data")
-    policies_sub = policies.add_subparsers(dest="action", required=True)
-    check = policies_sub.add_parser("check", help="validate policies/ and run the YAML cases")
-    check.set_defaults(handler=run_policies_check)
+    _add_policies(sub)
     demo = sub.add_parser("demo", help="load the demo residents, cadre, admin and campaign")
     demo.set_defaults(handler=run_demo)
     from registry.commands import register

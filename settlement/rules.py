@@ -4,7 +4,7 @@ A parameter carries its dated values and where they come from: a `reference` to 
 seed document, or a `source` (a published local figure), or `assumption: true` with a reason.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -117,3 +117,12 @@ class DatedValues:
     @property
     def first_date(self) -> date:
         return self._dates[0]
+
+    def span(self, day: date) -> tuple[date, date | None]:
+        """The first and last day of the value in force on `day`; the last is None while no
+        later value replaces it. LookupError when nothing is in force yet."""
+        later = [start for start in self._dates if start > day]
+        earlier = [start for start in self._dates if start <= day]
+        if not earlier:
+            raise LookupError(day)
+        return earlier[-1], (later[0] - timedelta(days=1)) if later else None

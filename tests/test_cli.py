@@ -1,4 +1,5 @@
-"""`healthaid estimate` and `healthaid policies check`: output, JSON shape, clear refusals."""
+"""`healthaid estimate`, `healthaid policies check` and `policies show`: output, JSON shape,
+clear refusals."""
 
 import json
 import subprocess
@@ -93,6 +94,82 @@ def test_policies_check_loads_everything_and_runs_the_cases(
     assert code == 0
     assert "4 regions loaded and valid" in out
     assert " 0 failed" in out
+
+
+def test_policies_show_lists_each_rule_with_value_dates_and_clause(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["policies", "show", "guyang", "--date", "2024-05-01"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("固阳县（guyang）2024-05-01施行的政策参数")
+    # settlement order: 适用对象, then the funds, then what spans them
+    headings = [line for line in out.splitlines() if line.startswith("【")]
+    assert headings[:3] == ["【适用对象】", "【基本医疗保险】", "【大病保险】"]
+    assert headings[-1] == "【综合规定】"
+    assert "（basic_insurance.outpatient.poverty_rate）" in out
+    assert "数值：村卫生室：80%；乡镇卫生院：80%；县级医院：80%" in out
+    assert "施行：2017-01-01起" in out
+    assert "《固阳县贫困人口医疗救助实施方案》（2017年）五（三）3" in out
+    assert "由70%提高到80%" in out  # the clause's own words
+    assert "基本医保年度最高支付限额「估算」（basic_insurance.annual_cap）" in out
+    assert "估算：参照内蒙古乌兰察布市" in out
+
+
+def test_policies_show_json_lists_groups_with_parameters_and_provenance(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["policies", "show", "yancheng", "--date", "2025-06-01", "--json"])
+
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (document["region"], document["name"], document["date"]) == (
+        "yancheng",
+        "盐城市",
+        "2025-06-01",
+    )
+    groups = {group["key"]: group for group in document["groups"]}
+    eligibility = groups["eligibility"]["parameters"][0]
+    assert (eligibility["from"], eligibility["until"]) == ("2021-11-01", "2025-12-31")
+    assert eligibility["reference"]["clause"] == "二（一）"
+    rate = next(
+        p
+        for p in groups["medical_assistance"]["parameters"]
+        if p["name"] == "medical_assistance.rate"
+    )
+    assert rate["value"] == {"dibao": "0.7", "tekun": "0.7"}
+    assert "国办发〔2021〕42号" in rate["source"]["title"]
+    cap = next(
+        p
+        for p in groups["basic_insurance"]["parameters"]
+        if p["name"] == "basic_insurance.annual_cap"
+    )
+    assert (cap["estimated"], cap["unit"], cap["value"]) == (True, "CNY", "250000")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # a region without a rules file: the known ones are listed
+        (["beijing"], "region: 没有地区“beijing”的政策；已有：guyang（固阳县）"),
+        # a date that does not exist
+        (["guyang", "--date", "2024-02-30"], "date: 不是有效日期：2024-02-30"),
+        # not an ISO date
+        (["guyang", "--date", "2024/5/1"], "date: 不是有效日期：2024/5/1"),
+    ],
+)
+def test_policies_show_refuses_bad_input_with_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["policies", "show", *args])
+
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert code == 2
+    assert captured.out == ""
+    assert len(err) == 1
+    assert message in err[0]
 
 
 def test_the_console_script_is_installed() -> None:

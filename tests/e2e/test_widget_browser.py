@@ -1,6 +1,7 @@
 """The cadres' chat widget in a real browser (Debian's headless Chromium, driven by Selenium):
 sign in, ask, click a quick reply, read the answer, look up a resident of one's own village and
-be refused one from another village. Saves screenshots under test-output/browser/."""
+be refused one from another village; open the policies page from the widget on a 420 px
+screen. Saves screenshots under test-output/browser/."""
 
 import subprocess
 from collections.abc import Iterator
@@ -111,3 +112,36 @@ def test_a_cadre_signs_in_asks_clicks_a_quick_reply_and_looks_up_residents(
     browser.refresh()  # the conversation is kept across reloads
     WebDriverWait(browser, 20).until(lambda b: len(_bubbles(b)) >= 4)
     assert any("400.00" in text for text in _bubbles(browser))
+
+
+def test_the_policies_page_opens_from_the_widget_and_fits_a_phone(
+    healthy: Stack, browser: WebDriver
+) -> None:
+    browser.set_window_size(420, 900)
+    browser.get(f"{healthy.gateway}/chat")
+    browser.find_element(By.ID, "policies-link").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".region-list a"))
+    _shot(browser, "policies-index")
+    assert _no_horizontal_scroll(browser)
+    browser.find_element(By.LINK_TEXT, "固阳县").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".fund"))
+    assert "固阳县健康帮扶政策" in browser.find_element(By.ID, "policy-title").text
+
+    # A fixed day, so the figures do not depend on when the test runs.
+    browser.get(f"{healthy.gateway}/policies/guyang?date=2024-05-01")
+    clause = browser.find_element(By.XPATH, "//blockquote[contains(., '由70%提高到80%')]")
+    cap = browser.find_element(By.XPATH, "//article[@id='basic_insurance.annual_cap']")
+    badge = cap.find_element(By.CSS_SELECTOR, "h3 .badge")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", badge)
+    _shot(browser, "policies-guyang")
+    assert clause.is_displayed()
+    assert badge.is_displayed() and badge.text == "估算"
+    assert "160000元" in cap.text and "乌兰察布" in cap.text  # the figure and its reason
+    assert _no_horizontal_scroll(browser)
+
+
+def _no_horizontal_scroll(browser: WebDriver) -> bool:
+    width, inner = browser.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    return bool(width <= inner)
