@@ -113,8 +113,8 @@ def test_policies_show_lists_each_rule_with_value_dates_and_clause(
     assert "施行：2017-01-01起" in out
     assert "《固阳县贫困人口医疗救助实施方案》（2017年）五（三）3" in out
     assert "由70%提高到80%" in out  # the clause's own words
-    assert "基本医保年度最高支付限额「估算」（basic_insurance.annual_cap）" in out
-    assert "估算：参照内蒙古乌兰察布市" in out
+    assert "基本医保住院起付线（按医院级别）「估算」（basic_insurance.inpatient.deductible）" in out
+    assert "估算：未找到包头市2017年公布的分级起付线；参照内蒙古乌兰察布市" in out
 
 
 def test_policies_show_json_lists_groups_with_parameters_and_provenance(

@@ -130,13 +130,13 @@ def test_the_policies_page_opens_from_the_widget_and_fits_a_phone(
     # A fixed day, so the figures do not depend on when the test runs.
     browser.get(f"{healthy.gateway}/policies/guyang?date=2024-05-01")
     clause = browser.find_element(By.XPATH, "//blockquote[contains(., '由70%提高到80%')]")
-    cap = browser.find_element(By.XPATH, "//article[@id='basic_insurance.annual_cap']")
+    cap = browser.find_element(By.XPATH, "//article[@id='basic_insurance.inpatient.deductible']")
     badge = cap.find_element(By.CSS_SELECTOR, "h3 .badge")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", badge)
     _shot(browser, "policies-guyang")
     assert clause.is_displayed()
     assert badge.is_displayed() and badge.text == "估算"
-    assert "160000元" in cap.text and "乌兰察布" in cap.text  # the figure and its reason
+    assert "100元" in cap.text and "乌兰察布" in cap.text  # the figure and its reason
     assert _no_horizontal_scroll(browser)
 
 

@@ -75,7 +75,7 @@ async def test_the_estimate_mark_carries_its_reason_and_the_clause_is_quoted(
     html = page.text
     assert "由70%提高到80%" in html  # 五（三）3 in the document's own words
     assert "《固阳县贫困人口医疗救助实施方案》（2017年）五（三）3" in html
-    cap = html[html.index('id="basic_insurance.annual_cap"') :]
+    cap = html[html.index('id="basic_insurance.inpatient.deductible"') :]
     cap = cap[: cap.index("</article>")]
     assert '<span class="badge">估算</span>' in cap and "乌兰察布" in cap
 
