@@ -23,6 +23,7 @@ from settlement.documents import ChronicDiseaseTable
 from settlement.errors import InputError
 from settlement.estimate import estimate, explanation_lines, parse_request, summary
 from settlement.identifiers import CATEGORY_NAMES, Category, Level, Region, Setting, region_name
+from settlement.model import Settlement
 from understanding.numerals import CENT, parse_amount, read_amount
 
 BASE_SLOTS = ("region", "setting", "total")
@@ -237,7 +238,7 @@ def estimate_reply(
         parts.append(f"（按{CATEGORY_NAMES[Category.POOR]}估算）")
     elif slots.get("category") == Category.EXITED and not registered:
         parts.append(EXIT_YEAR_UNKNOWN)
-    parts.append(date_basis(request.region, today))
+    parts.append(date_basis(result, today))
     if result.uses_assumption or assumed_category:
         parts.append(f"{SETTLE_AT_OFFICE}。")
     parts.append(DETAIL_HINT)
@@ -254,15 +255,18 @@ def _outside_would_change(data: dict[str, Any], personal_pay: Decimal, today: da
         return False
 
 
-def date_basis(region: Region, today: date | None = None) -> str:
-    """「按2017年<region name>文件估算。」: the year of the region's own document."""
-    year = region_document_year(region)
-    text = f"按{year}年{region_name(region)}文件估算"
-    if (today or date.today()).year - year >= STALE_AFTER_YEARS:
+def date_basis(result: Settlement, today: date | None = None) -> str:
+    """「按固阳县2017年、2021年起施行的规定估算，现行标准可能已调整。」: the years the rules the
+    estimate used came into force (on the episode's day), and, when the newest of them is
+    STALE_AFTER_YEARS old or more, that they may have changed since."""
+    years = sorted({day.year for day in result.rule_dates}) or [region_document_year(result.region)]
+    listed = "、".join(f"{year}年" for year in years)
+    text = f"按{region_name(result.region)}{listed}起施行的规定估算"
+    if (today or date.today()).year - years[-1] >= STALE_AFTER_YEARS:
         text += "，现行标准可能已调整"
     return text + "。"
 
 
-def region_document_year(region: Region) -> int:
-    years = [d.year for d in default_documents().values() if d.region == region.value]
+def region_document_year(region: str) -> int:
+    years = [d.year for d in default_documents().values() if d.region == region]
     return max(years)

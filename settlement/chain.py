@@ -142,8 +142,15 @@ def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
         if layer is not None:
             ctx.add(_within_caps(ctx, layer))
     notes = _notes(ctx)
+    since = {policy.dated[name].span(episode.day)[0] for name in ctx.used}
     result = Settlement(
-        resident.region, episode.total, tuple(ctx.layers), tuple(notes), eligible=ctx.eligible
+        resident.region,
+        episode.total,
+        tuple(ctx.layers),
+        tuple(notes),
+        eligible=ctx.eligible,
+        day=episode.day,
+        rule_dates=tuple(sorted(since)),
     )
     if result.uses_assumption:
         result = replace(result, notes=(*result.notes, ASSUMPTION_NOTE))

@@ -21,12 +21,17 @@ class Context:
     layers: list[Layer] = field(default_factory=list)
     values: dict[str, Resolved] = field(default_factory=dict)
     paid_so_far: Decimal = ZERO
+    # Every parameter a layer read that had a value in force: the rules the result rests on.
+    used: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.values = self.policy.in_force(self.episode.day)
 
     def param(self, name: str) -> Resolved | None:
-        return self.values.get(name)
+        resolved = self.values.get(name)
+        if resolved is not None:
+            self.used.add(name)
+        return resolved
 
     def scalar(self, name: str, key: str | None = None) -> ScalarValue:
         """The value in force (by `key` when broken down by level or category), else None."""
@@ -39,7 +44,7 @@ class Context:
         return value
 
     def decimal(self, name: str, key: str | None = None) -> Decimal | None:
-        resolved = self.values.get(name)
+        resolved = self.param(name)
         if resolved is None:
             return None
         value = resolved.value

@@ -114,6 +114,8 @@ def to_json(result: Settlement) -> dict[str, Any]:
             for layer in result.layers
         ],
         "notes": list(result.notes),
+        "date": result.day.isoformat() if result.day else None,
+        "rule_dates": [day.isoformat() for day in result.rule_dates],
     }
 
 

@@ -27,7 +27,19 @@ def test_estimate_json_has_the_documented_shape(capsys: pytest.CaptureFixture[st
 
     result = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert set(result) == {"region", "total", "personal_pay", "reimbursed", "layers", "notes"}
+    assert set(result) == {
+        "region",
+        "total",
+        "personal_pay",
+        "reimbursed",
+        "layers",
+        "notes",
+        "date",
+        "rule_dates",
+    }
+    # The rules in force on 2024-05-01 that the layers read: 2017's plan, 2021's 大病保险.
+    assert result["date"] == "2024-05-01"
+    assert result["rule_dates"] == ["2017-01-01", "2021-01-01"]
     assert (result["total"], result["personal_pay"], result["reimbursed"]) == (
         "20000.00",
         "1000.00",

@@ -19,17 +19,19 @@ from actions.estimate_logic import (
     ABSURD_AMOUNT,
     ALL_IN_CATALOGUE,
     OUT_OF_CATALOGUE_ABOVE_TOTAL,
+    date_basis,
     estimate_reply,
 )
 from actions.registry_port import CadreRecord
 from actions.sdk import ActionExecutionRejected, CollectingDispatcher, FollowupAction, SlotSet
+from settlement.estimate import estimate, parse_request
 from settlement.identifiers import Category, Region
 from tests.actions.fakes import FakeRegistry, guyang_resident
 from tests.actions.helpers import entity, message, run, text_message, tracker
 
 GUYANG_20000 = (
     "固阳县住院总费用20000.00元，预计个人自付1000.00元。其中基本医疗保险16787.50元，"
-    "医疗扶贫救助基金2212.50元。按2017年固阳县文件估算，现行标准可能已调整。"
+    "医疗扶贫救助基金2212.50元。按固阳县2017年、2021年起施行的规定估算，现行标准可能已调整。"
     "以当地医保经办机构结算为准。回复“详细”看计算过程。"
 )
 GUYANG_SLOTS = {"region": "guyang", "setting": "inpatient", "level": "county", "total": "20000.00"}
@@ -49,7 +51,7 @@ def test_estimate_without_category_says_what_it_assumed() -> None:
     _, messages = run(
         ActionEstimate(FakeRegistry()), tracker(message("好", "affirm"), GUYANG_SLOTS)
     )
-    assert "（按建档立卡贫困人口估算）按2017年固阳县文件估算" in messages[0]["text"]
+    assert "（按建档立卡贫困人口估算）按固阳县2017年、2021年起施行的规定估算" in messages[0]["text"]
 
 
 def test_verified_resident_uses_the_registry_not_the_slots() -> None:
@@ -251,11 +253,34 @@ def test_an_answer_nobody_asked_for_gets_what_next() -> None:
     assert messages[0]["response"] == "utter_anything_else"
 
 
-def test_the_estimate_names_its_document_year() -> None:
-    # Kind 11: 「按2017年固阳县文件估算」 and where the rule may have changed since.
+def test_the_estimate_names_the_years_of_the_rules_it_used() -> None:
+    # Kind 11 and issue 11 §2: the years the rules in force on the episode's day came into
+    # force (固阳's 2017 plan, 包头's 2021 大病保险 notice), and that they may have changed since.
     latest = message("好", "affirm")
     _, messages = run(ActionEstimate(FakeRegistry()), tracker(latest, GUYANG_SLOTS))
-    assert "按2017年固阳县文件估算，现行标准可能已调整。" in messages[0]["text"]
+    assert "按固阳县2017年、2021年起施行的规定估算，现行标准可能已调整。" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("day", "today", "basis"),
+    [
+        # A 2019 stay: 包头's 2021 notice was not in force yet.
+        (date(2019, 6, 1), date(2019, 6, 1), "按固阳县2017年起施行的规定估算。"),
+        (
+            date(2019, 6, 1),
+            date(2026, 11, 30),
+            "按固阳县2017年起施行的规定估算，现行标准可能已调整。",
+        ),
+        (date(2022, 6, 1), date(2022, 6, 1), "按固阳县2017年、2021年起施行的规定估算。"),
+    ],
+)
+def test_the_date_basis_is_the_rules_in_force_on_the_episodes_day(
+    day: date, today: date, basis: str
+) -> None:
+    request = parse_request({**GUYANG_SLOTS, "category": "poor"})
+    result = estimate(request, day)
+
+    assert date_basis(result, today) == basis
 
 
 def test_a_cadre_estimate_uses_the_resident_looked_up() -> None:
