@@ -122,12 +122,12 @@ def continuation(region: str, exit_year: int, today: date) -> str | None:
     documents give no continuation.
     """
     policy = default_policies()[region]
-    years = _whole_years(policy.dated.get("eligibility.exit_continuation_years"), today)
+    years = _whole_years(policy.values_of("eligibility.exit_continuation_years"), today)
     if years is None:
         return None
     reference = policy.parameters["eligibility.exit_continuation_years"].reference
     clause = f"（{reference.clause}）" if reference is not None else ""
-    first = _whole_years(policy.dated.get("eligibility.exit_continuation_from_year"), today)
+    first = _whole_years(policy.values_of("eligibility.exit_continuation_from_year"), today)
     if first is not None and exit_year < first:
         return f"早于{first}年脱贫的不在脱贫后延续政策的范围内{clause}"
     last = exit_year + years

@@ -13,7 +13,7 @@ from datetime import date
 
 from settlement.context import Context
 from settlement.errors import InputError
-from settlement.identifiers import Category, Setting
+from settlement.identifiers import Category, Fund, Setting
 from settlement.layers.assistance import medical_assistance
 from settlement.layers.basic import basic_insurance
 from settlement.layers.critical import critical_illness
@@ -28,13 +28,15 @@ LayerRule = Callable[[Context], Layer | None]
 
 # Supplementary insurance, emergency relief and charity have no amounts in the documents:
 # they appear as notes (policies/rules/*.yaml, kind layer_not_computed), never as numbers.
-CHAIN: tuple[LayerRule, ...] = (
-    basic_insurance,
-    critical_illness,
-    medical_assistance,
-    health_poverty_fund,
-    poverty_fund,
-)
+LAYER_RULES: dict[Fund, LayerRule] = {
+    Fund.BASIC_INSURANCE: basic_insurance,
+    Fund.CRITICAL_ILLNESS: critical_illness,
+    Fund.MEDICAL_ASSISTANCE: medical_assistance,
+    Fund.HEALTH_POVERTY_FUND: health_poverty_fund,
+    Fund.POVERTY_FUND: poverty_fund,
+}
+# The order is Fund's, written once (settlement/identifiers.py), not again here.
+CHAIN: tuple[LayerRule, ...] = tuple(LAYER_RULES[fund] for fund in Fund if fund in LAYER_RULES)
 
 ASSUMPTION_NOTE = "部分基础参数为估算，以当地医保经办机构结算为准。"
 

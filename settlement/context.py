@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
+from settlement.errors import ParameterNotFound
 from settlement.identifiers import Category, Fund
 from settlement.model import Episode, Layer, Resident, Source
 from settlement.money import ZERO
 from settlement.policy import Policy, Resolved
 from settlement.rules import Bracket, Parameter, ScalarValue
+from settlement.schema import SPECS
 
 
 @dataclass
@@ -28,6 +30,10 @@ class Context:
         self.values = self.policy.in_force(self.episode.day)
 
     def param(self, name: str) -> Resolved | None:
+        """The value in force on the episode's day, None where the region has no such rule;
+        ParameterNotFound for a name the schema does not define (a typo in code)."""
+        if name not in SPECS:
+            raise ParameterNotFound(name)
         resolved = self.values.get(name)
         if resolved is not None:
             self.used.add(name)

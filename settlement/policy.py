@@ -20,7 +20,7 @@ from settlement.documents import (
     load_documents,
     load_rehabilitation,
 )
-from settlement.errors import PolicyError
+from settlement.errors import ParameterNotFound, PolicyError
 from settlement.identifiers import FUND_NAMES, Fund
 from settlement.rules import DatedValues, Note, Parameter, Reference, RulesFile, Value
 from settlement.schema import SPECS
@@ -83,10 +83,17 @@ class Policy:
             self._by_day[day] = cached
         return cached
 
+    def values_of(self, name: str) -> DatedValues | None:
+        """Every dated value of a parameter, None where the region has no such rule;
+        ParameterNotFound for a name settlement/schema.py does not define."""
+        if name not in SPECS:
+            raise ParameterNotFound(name)
+        return self.dated.get(name)
+
     def get(self, name: str, day: date) -> Resolved | None:
         """The value in force on `day`, or None when the region has no such rule then."""
         if name not in SPECS:
-            raise KeyError(f"unknown parameter {name}")
+            raise ParameterNotFound(name)
         return self.in_force(day).get(name)
 
     def cite(self, parameter: Parameter, day: date | None = None) -> Citation:

@@ -2,13 +2,16 @@
 
 import shutil
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from settlement.context import Context
 from settlement.documents import default_policies_dir
-from settlement.errors import PolicyError
-from settlement.identifiers import Fund, Region
+from settlement.errors import ParameterNotFound, PolicyError
+from settlement.identifiers import Category, Fund, Level, Region, Setting
+from settlement.model import Episode, Resident
 from settlement.policy import load_policies
 
 GOOD_PARAMETER = """\
@@ -282,3 +285,20 @@ def test_a_file_that_is_not_utf8_is_refused(policies_copy: Path) -> None:
 
     assert caught.value.file == str(path)
     assert caught.value.reason.startswith("not UTF-8")
+
+
+def test_a_misspelt_parameter_name_in_code_fails_loudly() -> None:
+    # A region without a rule reads None; a name no schema defines is a bug, said at once.
+    policy = load_policies()[Region("guyang")]
+    day = date(2024, 5, 1)
+    assert policy.get("poverty_fund.out_of_catalogue_trigger", day) is None  # not 固阳's rule
+
+    with pytest.raises(ParameterNotFound, match=r"basic_insurance\.anual_cap"):
+        policy.get("basic_insurance.anual_cap", day)
+    with pytest.raises(ParameterNotFound):
+        policy.values_of("eligibility.exit_continuation_yaers")
+    resident = Resident(region=Region("guyang"), category=Category.POOR)
+    episode = Episode(day=day, setting=Setting.INPATIENT, level=Level.COUNTY, total=Decimal(100))
+    context = Context(policy, resident, episode, eligible=True)
+    with pytest.raises(ParameterNotFound):
+        context.decimal("critical_illness.treshold")
