@@ -11,6 +11,7 @@ from actions.answers import (
     default_answers,
     default_documents,
     highlight_text,
+    stale_note,
 )
 from actions.registry_port import ResidentRecord
 from settlement.identifiers import CATEGORY_NAMES, Category, Disability, region_name
@@ -35,8 +36,19 @@ def benefits_text(record: ResidentRecord, today: date) -> str:
         *disability_lines(record),
         f"家庭医生：{record.family_doctor or '未登记签约'}",
         f"现行政策：{applies_now(record, today)}",
+        basis_line(record.region, today),
     ]
     return "\n".join(lines)
+
+
+def basis_line(region: str, today: date) -> str:
+    """「依据：2017年《…》。这是2017年的文件，现行规定以当地医保经办机构为准。」: the region's
+    newest own document (the date basis of the lines above) and, when old, where to check."""
+    own = [d for d in default_documents().values() if d.region == region]
+    if not own:
+        return "依据：当地文件未收录，以当地医保经办机构为准。"
+    newest = max(own, key=lambda d: d.year)
+    return f"依据：{newest.year}年《{newest.title}》。{stale_note(newest, today) or ''}".rstrip()
 
 
 def disability_lines(record: ResidentRecord) -> list[str]:

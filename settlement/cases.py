@@ -16,6 +16,7 @@ from settlement.errors import InputError, PolicyError
 from settlement.estimate import estimate, parse_request
 from settlement.money import yuan
 from settlement.policy import PolicySet
+from settlement.regions import policies_dir
 from settlement.yamlio import load_yaml
 
 
@@ -48,7 +49,8 @@ class LoadedCase:
 
 
 def default_cases_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "policies" / "cases"
+    """policies/cases of the policies directory (settlement/regions.py)."""
+    return policies_dir() / "cases"
 
 
 def load_cases(directory: Path) -> list[LoadedCase]:

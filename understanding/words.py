@@ -9,13 +9,18 @@ disease's name and aliases (value: the table's name). Raises LexiconError on a m
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-POLICIES = Path(__file__).resolve().parent.parent / "policies"
+# The repository's policies/, or $HEALTHAID_POLICIES (as settlement/regions.py; this package
+# also runs in Rasa's environment, which does not install settlement).
+POLICIES = Path(
+    os.environ.get("HEALTHAID_POLICIES") or Path(__file__).resolve().parent.parent / "policies"
+)
 ENTITY_SECTIONS = {"settings": "setting", "levels": "level", "categories": "category"}
 CUE_LISTS = (
     "domain_terms",
