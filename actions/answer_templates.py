@@ -7,10 +7,10 @@
 """
 
 import re
-from decimal import Decimal
 from typing import Protocol
 
 from settlement.documents import ChronicDisease, ChronicDiseaseTable, RehabilitationTable
+from settlement.money import whole_yuan
 
 _PLACEHOLDER = re.compile(r"\{(?P<kind>[a-z]+):(?P<args>[0-9,]+)\}")
 
@@ -22,9 +22,8 @@ class _Listed(Protocol):
     def items(self) -> tuple[str, ...]: ...
 
 
-def yuan(amount: Decimal) -> str:
-    """Whole yuan without decimals (the tables hold whole yuan): 1500元."""
-    return f"{amount.normalize():f}元"
+# Whole yuan without decimals (the tables hold whole yuan): 1500元.
+yuan = whole_yuan
 
 
 def render(

@@ -19,6 +19,7 @@ from actions.answer_templates import render
 from settlement.documents import (
     ChronicDiseaseTable,
     Document,
+    Reference,
     RehabilitationTable,
     default_policies_dir,
 )
@@ -75,13 +76,6 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Reference(_Strict):
-    """A clause: document id (policies/documents/<id>.yaml) and its number as printed."""
-
-    document: Text
-    clause: Text
 
 
 class PublishedList(_Strict):

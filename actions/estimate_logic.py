@@ -256,8 +256,8 @@ def _outside_would_change(data: dict[str, Any], personal_pay: Decimal, today: da
 
 
 def date_basis(result: Settlement, today: date | None = None) -> str:
-    """「按<region name>2017年、2021年起施行的规定估算，现行标准可能已调整。」: the years the rules the
-    estimate used came into force (on the episode's day), and, when the newest of them is
+    """「按<region>2017年、2021年起施行的规定估算，现行标准可能已调整。」: the years of the rules
+    the estimate used came into force (on the episode's day), and, when the newest of them is
     STALE_AFTER_YEARS old or more, that they may have changed since."""
     years = sorted({day.year for day in result.rule_dates}) or [region_document_year(result.region)]
     listed = "、".join(f"{year}年" for year in years)

@@ -12,7 +12,6 @@ from datetime import date
 from actions.answer_templates import yuan
 from actions.answers import (
     AnswerBook,
-    Reference,
     Topic,
     chronic_list_name,
     chronic_table,
@@ -43,6 +42,7 @@ from actions.sdk import (
     SlotSet,
     Tracker,
 )
+from settlement.documents import Reference
 from settlement.identifiers import Region
 from understanding.letters import other_questions
 from understanding.reader import exit_year, topic_cue, topic_cues

@@ -96,7 +96,8 @@ class Document(_Strict):
 
 
 class Reference(_Strict):
-    """Where a table comes from: a document id and a clause number as printed."""
+    """A clause of a document (policies/documents/<document>.yaml) and its number as printed:
+    the one citation type of rules, notes, tables and answers."""
 
     document: Text
     clause: Text

@@ -16,6 +16,17 @@ def yuan(amount: Decimal) -> str:
     return str(to_fen(amount))  # a fen-quantized Decimal prints with exactly two places
 
 
+def plain_number(amount: Decimal) -> str:
+    """A figure of the documents without a needless fraction: 160000 → "160000", 0.50 → "0.5"."""
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def whole_yuan(amount: Decimal) -> str:
+    """A figure of the documents with its unit, as answers quote it: 1500 → "1500元"."""
+    return f"{plain_number(amount)}元"
+
+
 def percent(rate: Decimal) -> str:
     """0.95 → "95%", 0.125 → "12.5%"."""
     value = (rate * 100).normalize()

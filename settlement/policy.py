@@ -14,6 +14,7 @@ from typing import Any
 from settlement.documents import (
     ChronicDiseaseTable,
     Document,
+    Reference,
     RehabilitationTable,
     default_policies_dir,
     load_chronic_diseases,
@@ -22,7 +23,7 @@ from settlement.documents import (
 )
 from settlement.errors import ParameterNotFound, PolicyError
 from settlement.identifiers import FUND_NAMES, Fund
-from settlement.rules import DatedValues, Note, Parameter, Reference, RulesFile, Value
+from settlement.rules import DatedValues, Note, Parameter, RulesFile, Value
 from settlement.schema import SPECS
 from settlement.values import parse_date, parse_value
 from settlement.yamlio import load_model

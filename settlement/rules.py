@@ -10,19 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from settlement.documents import Reference
 from settlement.identifiers import Category, Fund, Setting
 from settlement.schema import By, Unit
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Reference(_Strict):
-    """A clause of one of the seed documents (policies/documents/<document>.yaml)."""
-
-    document: str
-    clause: str
 
 
 class Source(_Strict):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from settlement.identifiers import CATEGORY_NAMES, LEVEL_NAMES, Category, Level
-from settlement.money import percent
+from settlement.money import percent, plain_number, whole_yuan
 from settlement.rules import Bracket, ScalarValue, Value
 from settlement.schema import By, Unit
 
@@ -26,14 +26,8 @@ UNIT_NAMES: dict[Unit, str] = {
 }
 
 
-def _number(value: Decimal) -> str:
-    """160000 → "160000", 0.50 → "0.5": no exponent, no trailing zeros."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _yuan(value: Decimal) -> str:
-    return f"{_number(value)}元"
+_number = plain_number
+_yuan = whole_yuan
 
 
 def scale_rows(brackets: list[Bracket]) -> list[tuple[str, str]]:
