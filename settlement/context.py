@@ -8,7 +8,7 @@ from typing import cast
 from settlement.errors import ParameterNotFound
 from settlement.identifiers import Category, Fund
 from settlement.model import Episode, Layer, Resident, Source
-from settlement.money import ZERO
+from settlement.money import ZERO, yuan
 from settlement.policy import Policy, Resolved
 from settlement.rules import Bracket, Parameter, ScalarValue
 from settlement.schema import SPECS
@@ -82,6 +82,18 @@ class Context:
     def is_assumption(self, *names: str) -> bool:
         day = self.episode.day
         return any(self.param(n) is not None and self.parameter(n).estimated_on(day) for n in names)
+
+    def within_yearly_cap(self, fund: Fund, name: str, raw: Decimal) -> tuple[Decimal, str]:
+        """`raw` (yuan) limited to what is left this year of the cap `name` (yuan per person
+        per year) after the ledger's payments of `fund`, and the phrase the explanation adds
+        when the cap binds (「，受每人每年…元限额，本次…元」), else "". No cap: `raw`, ""."""
+        cap = self.decimal(name)
+        if cap is None:
+            return raw, ""
+        left = max(ZERO, cap - self.resident.ledger.fund(fund))
+        if raw <= left:
+            return raw, ""
+        return left, f"，受每人每年{yuan(cap)}元限额，本次{yuan(left)}元"
 
     def add(self, layer: Layer) -> None:
         self.layers.append(layer)

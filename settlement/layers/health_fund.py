@@ -33,12 +33,8 @@ def health_poverty_fund(ctx: Context) -> Layer | None:
         f"{name}：{after}政策范围内自付{yuan(base)}元，"
         f"{_describe(bands, threshold)}，合计{yuan(raw)}元"
     )
-    cap = ctx.decimal(P + "annual_cap")
-    if cap is not None:
-        left = max(ZERO, cap - ctx.resident.ledger.fund(Fund.HEALTH_POVERTY_FUND))
-        if raw > left:
-            raw = left
-            text += f"，受每人每年{yuan(cap)}元限额，本次{yuan(raw)}元"
+    raw, capped = ctx.within_yearly_cap(Fund.HEALTH_POVERTY_FUND, P + "annual_cap", raw)
+    text += capped
     text += ctx.cite_text(P + "rates")
     names = (P + "threshold", P + "rates", P + "categories", P + "annual_cap")
     return Layer(

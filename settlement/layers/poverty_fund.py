@@ -63,12 +63,8 @@ def out_of_catalogue_help(ctx: Context) -> Layer | None:
         text += f"，按不超过总费用{percent(share)}的{yuan(base)}元计算"
     raw = banded_payout(base, ZERO, bands)
     text += f"，分段救助{yuan(raw)}元"
-    cap = ctx.decimal(P + "annual_cap")
-    if cap is not None:
-        left = max(ZERO, cap - ctx.resident.ledger.fund(Fund.POVERTY_FUND))
-        if raw > left:
-            raw = left
-            text += f"，受每人每年{yuan(cap)}元限额，本次{yuan(raw)}元"
+    raw, capped = ctx.within_yearly_cap(Fund.POVERTY_FUND, P + "annual_cap", raw)
+    text += capped
     text += cite
     if ctx.is_assumption(P + "out_of_catalogue_rates"):
         text += "；分段比例文件未公布，为估算，以当地结算为准"
