@@ -21,7 +21,7 @@ from actions.answers import (
 )
 from settlement.documents import ChronicDiseaseTable
 from settlement.errors import InputError
-from settlement.estimate import estimate, explanation_lines, parse_request, summary
+from settlement.estimate import estimate, explanation_lines, parse_request, rule_years, summary
 from settlement.identifiers import CATEGORY_NAMES, Category, Level, Region, Setting, region_name
 from settlement.model import Settlement
 from understanding.numerals import CENT, parse_amount, read_amount
@@ -259,10 +259,14 @@ def date_basis(result: Settlement, today: date | None = None) -> str:
     """「按<region>2017年、2021年起施行的规定估算，现行标准可能已调整。」: the years of the rules
     the estimate used came into force (on the episode's day), and, when the newest of them is
     STALE_AFTER_YEARS old or more, that they may have changed since."""
-    years = sorted({day.year for day in result.rule_dates}) or [region_document_year(result.region)]
-    listed = "、".join(f"{year}年" for year in years)
+    newest = max((day.year for day in result.rule_dates), default=None)
+    if newest is None:  # no rule read (cannot happen for a computed estimate): the document
+        newest = region_document_year(result.region)
+        listed = f"{newest}年"
+    else:
+        listed = rule_years(result)
     text = f"按{region_name(result.region)}{listed}起施行的规定估算"
-    if (today or date.today()).year - years[-1] >= STALE_AFTER_YEARS:
+    if (today or date.today()).year - newest >= STALE_AFTER_YEARS:
         text += "，现行标准可能已调整"
     return text + "。"
 

@@ -130,10 +130,19 @@ def summary(result: Settlement, setting: Setting) -> str:
 
 
 def explanation_lines(result: Settlement) -> list[str]:
-    """The step-by-step explanation (「详细」), one line per layer, then the notes."""
+    """The step-by-step explanation (「详细」), one line per layer, then the notes, then the
+    date basis (the episode's day and the years its rules came into force)."""
     lines = [layer.explanation for layer in result.layers]
     lines.append(
         f"个人自付：{yuan(result.total)}−各项报销{yuan(result.reimbursed)}="
         f"{yuan(result.personal_pay)}元"
     )
-    return lines + [f"注：{note}" for note in result.notes]
+    lines += [f"注：{note}" for note in result.notes]
+    if result.day is not None:
+        lines.append(f"依据：{result.day.isoformat()}施行的规定（{rule_years(result)}起施行）")
+    return lines
+
+
+def rule_years(result: Settlement) -> str:
+    """「2017年、2021年」: the years the rules an estimate used came into force."""
+    return "、".join(f"{year}年" for year in sorted({day.year for day in result.rule_dates}))

@@ -44,7 +44,8 @@ def test_guyang_poor_inpatient_20000_pays_1000() -> None:
     events, messages = run(ActionEstimate(FakeRegistry()), state)
     assert messages == [text_message(GUYANG_20000)]
     assert len(events) == 1 and events[0]["name"] == "estimate_detail"
-    assert events[0]["value"][-1].startswith("注：部分基础参数为估算")
+    assert events[0]["value"][-2].startswith("注：部分基础参数为估算")
+    assert events[0]["value"][-1].endswith("施行的规定（2017年、2021年起施行）")
 
 
 def test_estimate_without_category_says_what_it_assumed() -> None:
