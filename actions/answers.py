@@ -299,6 +299,8 @@ def _check_highlights(path: Path, file: AnswerFile, context: _Context, region: s
 
 
 def _read(path: Path) -> AnswerFile:
+    if not path.is_file():
+        raise PolicyError(str(path), "", "missing: every region needs its answers file")
     file = load_model(AnswerFile, path)
     expected = path.stem
     if file.region != expected:

@@ -89,11 +89,26 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 
 def run_policies_check(args: argparse.Namespace) -> int:
+    from actions.answers import load_answers
     from settlement.cases import default_cases_dir, run_cases
     from settlement.policy import load_policies
+    from settlement.regions import policies_dir
+    from understanding.words import LexiconError, load_lexicon
 
     policies = load_policies()
     print(f"policies: {len(policies.regions)} regions loaded and valid")
+    answers = load_answers(policies=policies)
+    print(f"answers: every topic answered for {len(answers.regional)} regions and nationally")
+    try:
+        lexicon = load_lexicon(policies_dir())
+    except LexiconError as exc:
+        print(f"words: {exc}")
+        return 1
+    missing = sorted(set(policies.regions) - set(lexicon.regions))
+    if missing:
+        print(f"words: no policies/words/<region>.yaml for {', '.join(missing)}")
+        return 1
+    print(f"words: {len(lexicon.regions)} regions")
     failures, count = run_cases(default_cases_dir(), policies)
     for problems in failures:
         for problem in problems:

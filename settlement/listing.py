@@ -247,7 +247,13 @@ def policy_listing(policies: PolicySet, region: str, day: date) -> Listing:
             quote = _clause(policy, note.reference.document, note.reference.clause)
             notes[group].append(ListedNote(note.id, note.text, quote, _conditions(note)))
     groups = tuple(
-        Group(key, GROUP_NAMES[key], key in _FUNDS, tuple(parameters[key]), tuple(notes[key]))
+        Group(
+            key,
+            policy.fund_name(Fund(key)) if key in _FUNDS else GROUP_NAMES[key],
+            key in _FUNDS,
+            tuple(parameters[key]),
+            tuple(notes[key]),
+        )
         for key in GROUP_ORDER
         if parameters[key] or notes[key]
     )

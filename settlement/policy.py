@@ -5,6 +5,7 @@ PolicyError naming the file, the path inside it and the reason. A region's param
 national defaults (rules/national.yaml) overridden by its own file.
 """
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -174,7 +175,11 @@ def _dated_values(file: str, name: str, parameter: Parameter) -> DatedValues:
     spec = SPECS.get(name)
     where = f"parameters.{name}"
     if spec is None:
-        raise PolicyError(file, where, "unknown parameter")
+        close = difflib.get_close_matches(name, SPECS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise PolicyError(
+            file, where, f"unknown parameter{hint} (names: docs/adding-a-region.md, Parameters)"
+        )
     if parameter.unit != spec.unit:
         raise PolicyError(file, f"{where}.unit", f"must be {spec.unit.value}")
     if parameter.by != spec.by:

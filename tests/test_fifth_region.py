@@ -203,3 +203,79 @@ def test_the_reader_the_buttons_and_the_registry_know_the_new_region(policies: P
     assert titles[-1] == "样例"
     assert "固阳、盐城、样例的政策" in refusal
     assert stored == "yangli"
+
+
+def _broken_copy(policies: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "policies"
+    shutil.copytree(policies, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("mistake", "said"),
+    [
+        ("missing_answers", "answers/yangli.yaml: <root>: missing: every region needs its answers"),
+        ("shared_place", "“金山镇” is in both guyang.yaml and yangli.yaml"),
+        ("misspelt_parameter", "did you mean 'poverty_fund.inpatient_target_rate'?"),
+        ("missing_topic", "answers/yangli.yaml: topics: missing topics: charity"),
+    ],
+)
+def test_the_policies_check_names_a_new_regions_mistakes(
+    policies: Path, tmp_path: Path, mistake: str, said: str
+) -> None:
+    # The mistakes a policy officer trying docs/adding-a-region.md made first.
+    broken = _broken_copy(policies, tmp_path)
+    answers = broken / "answers" / "yangli.yaml"
+    if mistake == "missing_answers":
+        answers.unlink()
+    elif mistake == "shared_place":
+        words = broken / "words" / "yangli.yaml"
+        words.write_text(words.read_text("utf-8").replace("示范乡", "金山镇"), "utf-8")
+    elif mistake == "misspelt_parameter":
+        rules = broken / "rules" / "yangli.yaml"
+        text = rules.read_text("utf-8").replace("inpatient_target_rate:", "inpatient_target_rat:")
+        rules.write_text(text, "utf-8")
+    else:
+        text = answers.read_text("utf-8")
+        start = text.index("  charity:")
+        answers.write_text(text[:start] + text[text.index("  rates:") :], "utf-8")
+
+    check = subprocess.run(
+        [sys.executable, "-m", "healthaid", "policies", "check"],
+        env=_env(broken),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert check.returncode != 0
+    assert said in check.stdout + check.stderr
+    assert "Traceback" not in check.stderr
+
+
+def test_a_poverty_funds_yearly_cap_binds_its_top_up(policies: Path, tmp_path: Path) -> None:
+    # 「最高3万元」 written as poverty_fund.annual_cap must limit a 90% top-up too.
+    broken = _broken_copy(policies, tmp_path)
+    rules = broken / "rules" / "yangli.yaml"
+    cap = (
+        "  poverty_fund.annual_cap:\n    description: 兜底资金每人每年最高1000元\n"
+        "    unit: CNY\n    assumption: true\n    reason: 测试用\n"
+        '    values:\n      "2022-03-01": 1000\nnotes:\n'
+    )
+    rules.write_text(rules.read_text("utf-8").replace("notes:\n", cap, 1), "utf-8")
+    paid = _run(
+        broken,
+        """
+        import json
+        from datetime import date
+        from settlement.estimate import estimate, parse_request
+        request = parse_request({"region": "yangli", "setting": "inpatient", "level": "county",
+                                 "total": "20000"})
+        result = estimate(request, date(2024, 5, 1))
+        print(json.dumps([[l.name, str(l.paid), l.explanation] for l in result.layers][-1]))
+        """,
+    )
+    # Without the cap the fund tops up 2240.00 (the case in cases/yangli.yaml).
+    assert paid[1] == "1000.00"
+    assert "受每人每年1000.00元限额，本次1000.00元" in paid[2]

@@ -11,6 +11,7 @@ import yaml
 from actions.answers import Topic
 from settlement.identifiers import Region
 from settlement.regions import policies_dir
+from settlement.schema import SPECS
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION_VALUE = re.compile(r'"region"\s*:\s*"([a-z]+)"|\bregion:[ \t]*([a-z]+)\b')
@@ -96,3 +97,11 @@ def test_no_code_names_a_region() -> None:
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 found += [f"{path.relative_to(ROOT)}:{number}: {n}" for n in names if n in line]
     assert found == []
+
+
+def test_the_guide_for_a_new_region_lists_every_parameter_and_topic() -> None:
+    guide = (ROOT / "docs" / "adding-a-region.md").read_text(encoding="utf-8")
+    for name, spec in SPECS.items():
+        assert f"| `{name}` | {spec.unit.value} |" in guide, name
+    for topic in Topic:
+        assert f"`{topic.value}`" in guide, topic

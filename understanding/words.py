@@ -96,6 +96,12 @@ def _region_words(directory: Path) -> tuple[list[Word], list[str]]:
             words += [
                 Word(w, "region", region) for w in _strings(data.get(key), f"{path.name} {key}")
             ]
+    owners: dict[str, str] = {}
+    for word in words:
+        other = owners.setdefault(word.text, word.value)
+        if other != word.value:
+            # 「我是金山镇的」 must mean one region: a place two regions name is a mistake.
+            raise LexiconError(f"“{word.text}” is in both {other}.yaml and {word.value}.yaml")
     return words, regions
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from settlement.context import Context
 from settlement.identifiers import FUND_NAMES, Disability, Fund, Setting
 from settlement.model import Layer
-from settlement.money import ZERO, clamp, percent, to_fen, yuan
+from settlement.money import ZERO, clamp, percent, plain_number, to_fen, yuan
 
 P = "basic_insurance."
 
@@ -72,7 +72,8 @@ def inpatient_rate(ctx: Context) -> Term:
     increase = ctx.decimal(P + "inpatient.poverty_rate_increase", level)
     if increase and _tilt_applies(ctx):
         cite = ctx.cite_text(P + "inpatient.poverty_rate_increase")
-        reasons.append(f"报销比例{percent(rate)}提高{percent(increase)}{cite}")
+        points = plain_number(increase * 100)
+        reasons.append(f"报销比例{percent(rate)}提高{points}个百分点{cite}")
         params.append(P + "inpatient.poverty_rate_increase")
         rate += increase
     cut = ctx.decimal(P + "inpatient.out_of_county_rate_reduction")

@@ -115,7 +115,10 @@ def top_up(ctx: Context) -> Layer | None:
             goal = left
             text += f"，{cap_text}，本次最多{yuan(left)}元"
     raw = max(ZERO, goal - ctx.paid_so_far)
-    text += f"，前面各项已报{yuan(ctx.paid_so_far)}元，基金补足{yuan(raw)}元{ctx.cite_text(name)}"
+    text += f"，前面各项已报{yuan(ctx.paid_so_far)}元，基金补足{yuan(raw)}元"
+    # A yearly cap of the fund (poverty_fund.annual_cap) binds the top-up as well.
+    raw, capped = ctx.within_yearly_cap(Fund.POVERTY_FUND, P + "annual_cap", raw)
+    text += capped + ctx.cite_text(name)
     return _layer(ctx, raw, text, name, (name,))
 
 

@@ -64,7 +64,7 @@ async def test_groups_appear_in_settlement_order(client: httpx.AsyncClient) -> N
 
     titles = re.findall(r'<h2 id="[a-z_]+-title">([^<]+)</h2>', page.text)
     assert titles == ["适用对象", "基本医疗保险", "大病保险", "医疗救助", "商业补充保险",
-                      "扶贫济困医疗基金", "综合规定"]  # fmt: skip
+                      "医疗扶贫救助基金", "综合规定"]  # fmt: skip
 
 
 async def test_the_estimate_mark_carries_its_reason_and_the_clause_is_quoted(
