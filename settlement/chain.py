@@ -144,7 +144,6 @@ def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
         if layer is not None:
             ctx.add(_within_caps(ctx, layer))
     notes = _notes(ctx)
-    since = {policy.dated[name].span(episode.day)[0] for name in ctx.used}
     result = Settlement(
         resident.region,
         episode.total,
@@ -152,7 +151,7 @@ def settle(policy: Policy, resident: Resident, episode: Episode) -> Settlement:
         tuple(notes),
         eligible=ctx.eligible,
         day=episode.day,
-        rule_dates=tuple(sorted(since)),
+        rule_dates=policy.rule_dates(episode.day),
     )
     if result.uses_assumption:
         result = replace(result, notes=(*result.notes, ASSUMPTION_NOTE))

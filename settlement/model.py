@@ -88,8 +88,8 @@ class Settlement:
     # Whether the resident's category got the region's tilts on the episode's day (False: a
     # category the region no longer covers, e.g. after its transition period; computed as none).
     eligible: bool = True
-    # The episode's day (the rules in force then were used) and the first day in force of every
-    # value the layers read: the date basis an estimate states (issue 11 §2).
+    # The episode's day and the first day in force of every rule of the region in force then:
+    # the date basis an estimate states (「按…2017年、2021年起施行的规定估算」).
     day: date | None = None
     rule_dates: tuple[date, ...] = ()
 

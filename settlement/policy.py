@@ -41,6 +41,8 @@ class Resolved:
     name: str
     value: Value
     parameter: Parameter
+    since: date  # the first day the value is in force (the date basis of an estimate)
+    estimated: bool  # whether the value in force is an estimate (Parameter.estimated_on)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Policy:
     _citations: dict[Reference, "Citation"] = field(default_factory=dict, compare=False)
     _cite_texts: dict[str, str] = field(default_factory=dict, compare=False)
     _note_texts: dict[str, str] = field(default_factory=dict, compare=False)
+    _rule_dates: dict[date, tuple[date, ...]] = field(default_factory=dict, compare=False)
 
     def fund_name(self, fund: Fund) -> str:
         """What residents of the region call the fund (rules `fund_names`), else its usual name."""
@@ -79,10 +82,22 @@ class Policy:
             cached = {}
             for name, dated in self.dated.items():
                 try:
-                    cached[name] = Resolved(name, dated.at(day), self.parameters[name])
+                    parameter = self.parameters[name]
+                    since = dated.span(day)[0]
+                    estimated = parameter.estimated_on(day)
+                    cached[name] = Resolved(name, dated.at(day), parameter, since, estimated)
                 except LookupError:
                     continue  # not yet in force on that day
             self._by_day[day] = cached
+        return cached
+
+    def rule_dates(self, day: date) -> tuple[date, ...]:
+        """The first days in force of every value in force on `day`, oldest first: the date
+        basis of an estimate for that day (「按…2017年、2021年起施行的规定估算」)."""
+        cached = self._rule_dates.get(day)
+        if cached is None:
+            cached = tuple(sorted({resolved.since for resolved in self.in_force(day).values()}))
+            self._rule_dates[day] = cached
         return cached
 
     def values_of(self, name: str) -> DatedValues | None:
@@ -100,7 +115,8 @@ class Policy:
 
     def cite(self, parameter: Parameter, day: date | None = None) -> Citation:
         """Where a parameter comes from (its value on `day`), as a resident would read it."""
-        if day is not None and not parameter.assumption and parameter.estimated_on(day):
+        until = parameter.assumption_until
+        if day is not None and until is not None and day < until and not parameter.assumption:
             return Citation(ESTIMATED, "", True)  # before a published value replaced the estimate
         if parameter.reference is not None:
             return self.cite_reference(parameter.reference)
@@ -111,7 +127,8 @@ class Policy:
     def cite_text(self, name: str, day: date | None = None) -> str:
         """ "（依据《…》五（三）2）" inside an explanation, or a warning for an estimate."""
         parameter = self.parameters[name]
-        if day is not None and not parameter.assumption and parameter.estimated_on(day):
+        until = parameter.assumption_until
+        if day is not None and until is not None and day < until and not parameter.assumption:
             return ESTIMATE_TEXT
         text = self._cite_texts.get(name)
         if text is None:

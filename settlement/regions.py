@@ -54,4 +54,11 @@ def region_infos() -> dict[str, RegionInfo]:
     Only the rules files' `name` and `short_name` are read here (cheap, at first use); the full
     validation is settlement.policy.load_policies, which also checks both names are present.
     """
+    # Keyed by the variable's text, not the resolved path: Region() calls this for every value
+    # it validates, and resolving a path is a system call.
+    return _infos_for(os.environ.get(POLICIES_ENV) or "")
+
+
+@cache
+def _infos_for(override: str) -> dict[str, RegionInfo]:
     return _region_infos(policies_dir().resolve())

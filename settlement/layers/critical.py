@@ -95,10 +95,12 @@ def critical_illness(ctx: Context) -> Layer | None:
     increase = ctx.scale(P + "poverty_rate_increase") if ctx.eligible else None
     bands = combined_bands(bands, increase)
     floor = ctx.scale(P + "poverty_rate_floor") if ctx.eligible else None
-    floored = combined_bands(bands, floor, max)
-    raised = _raises(bands, floored)
-    if raised:
-        bands = floored
+    raised = False
+    if floor:
+        floored = combined_bands(bands, floor, max)
+        raised = _raises(bands, floored)
+        if raised:
+            bands = floored
     threshold, threshold_note = _threshold(ctx)
     self_pay = max(ZERO, ctx.episode.in_policy - ctx.paid_by(Fund.BASIC_INSURANCE))
     before = ctx.resident.ledger.in_policy_self_pay
