@@ -256,9 +256,9 @@ def _outside_would_change(data: dict[str, Any], personal_pay: Decimal, today: da
 
 
 def date_basis(result: Settlement, today: date | None = None) -> str:
-    """「按<region>2017年、2021年起施行的规定估算，现行标准可能已调整。」: the years of the rules
-    the estimate used came into force (on the episode's day), and, when the newest of them is
-    STALE_AFTER_YEARS old or more, that they may have changed since."""
+    """「按<region>2017年、2021年起施行的规定估算，现行标准可能已调整。」: the years in which the
+    region's rules in force on the episode's day came into force, and, when the newest of them
+    is STALE_AFTER_YEARS old or more, that they may have changed since."""
     newest = max((day.year for day in result.rule_dates), default=None)
     if newest is None:  # no rule read (cannot happen for a computed estimate): the document
         newest = region_document_year(result.region)
