@@ -6,6 +6,8 @@ RATE_LIMITED = "您发送得太快了，请稍等一分钟再发。"
 OPTED_OUT = "您已退订，本号码将不再收到回复。如需恢复，请回复“订阅”。"
 OPTED_IN = "您已恢复订阅，欢迎继续提问。回复“退订”可停止接收。"
 UNSUPPORTED = "目前支持文字和语音消息，请用文字或语音告诉我您的问题。"
+# SMS: a picture (MMS) without text. SMS has no voice, so UNSUPPORTED's 「语音」 would mislead.
+TEXT_ONLY = "暂时只能看文字，请用文字描述您的问题。"
 NO_MORE_PAGES = "没有更多内容了，请继续提问。"
 EMPTY_WEB = "请输入您的问题。"
 
