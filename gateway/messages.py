@@ -47,8 +47,8 @@ class InboundMessage:
     """One resident message or event, independent of the provider that carried it.
 
     `provider_message_id` is the provider's retry-stable id, used for deduplication: Twilio's
-    MessageSid, WeChat's MsgId, or for WeChat events (which have no MsgId)
-    f"{FromUserName}:{CreateTime}" as WeChat's documentation recommends.
+    MessageSid; for WeChat a digest of sender + MsgId, or for events (which have no MsgId)
+    of sender + CreateTime + Event + EventKey (`gateway.channels.wechat.inbound.dedupe_key`).
     `scene` is the campaign scene of a parametric QR code (带参数二维码).
     `note` says, for `kind == "unsupported"`, why, so the reply can tell the resident what to
     send instead (e.g. a voice message while speech recognition is off).
