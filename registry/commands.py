@@ -89,7 +89,8 @@ def _register_people(subparsers: "argparse._SubParsersAction[argparse.ArgumentPa
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    engine = db.get_engine()
+    """A transaction on $HEALTHAID_DATABASE_URL; db.DatabaseNotReady when it is not migrated."""
+    engine = db.ready_engine()
     try:
         with db.make_sessionmaker(engine).begin() as session:
             yield session
