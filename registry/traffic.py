@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry import upsert
 from registry.channel_models import Conversation, MessageLog, OptOut, Receipt
 from registry.sqltypes import utcnow
 
@@ -62,26 +63,31 @@ def conversation_for(
 
     A campaign, once recorded, stays: a later message without one (the resident simply texts
     again) still belongs to the campaign that brought them. A new campaign replaces the old.
+    Two first messages of a new sender at once (two workers, or two threads) both get the one
+    conversation: the row is inserted with ON CONFLICT DO NOTHING, then read.
     """
     moment = now or utcnow()
+    created = upsert.insert_or_ignore(
+        session,
+        Conversation.__table__,
+        ("channel", "sender_key"),
+        {
+            "channel": channel,
+            "sender_key": sender_key,
+            "campaign_id": campaign_id,
+            "started_at": moment,
+            "last_at": moment,
+        },
+    )
     query = select(Conversation).where(
         Conversation.channel == channel, Conversation.sender_key == sender_key
     )
-    conversation = session.scalars(query).one_or_none()
-    if conversation is None:
-        conversation = Conversation(
-            channel=channel,
-            sender_key=sender_key,
-            campaign_id=campaign_id,
-            started_at=moment,
-            last_at=moment,
-        )
-        session.add(conversation)
-    else:
+    conversation = session.scalars(query.execution_options(populate_existing=True)).one()
+    if not created:
         conversation.last_at = moment
         if campaign_id is not None:
             conversation.campaign_id = campaign_id
-    session.flush()
+        session.flush()
     return conversation
 
 
