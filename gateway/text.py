@@ -14,8 +14,11 @@ from typing import Protocol
 
 from registry.idnumber import replace_id_numbers
 
-# Longer than a Twilio SMS can be (1,600); a long letter is condensed for the NLU (letters.py).
-MAX_MESSAGE_CHARS = 2000
+# The most of one message the gateway keeps: far more than an SMS (1,600) or a WeChat text
+# (2,048 bytes) can hold, and what the widget lets a cadre paste. A long letter is never
+# refused: it is condensed for the NLU and kept whole for a person (gateway/letters.py);
+# beyond this, only the rest is cut off, after redaction.
+MAX_MESSAGE_CHARS = 8000
 
 # Chinese sentence punctuation stays full-width. NFKC would turn ，？！：；（） into ASCII
 # (but leave 。、「」“” alone), giving mixed text like "住院,能报多少?" that reads badly in

@@ -98,9 +98,12 @@ def log_message(
     *,
     status: str = "pending",
     topic: str | None = None,
+    letter: str | None = None,
     now: datetime | None = None,
 ) -> MessageLog:
-    """Record one inbound message. `text` must already be normalised and redacted."""
+    """Record one inbound message. `text` (what the NLU got) must already be normalised and
+    redacted; `letter` is a long message's whole text, redacted and phones masked, when
+    `text` is its condensed form."""
     if status not in STATUSES:
         raise ValueError(f"unknown message status {status!r}")
     message = MessageLog(
@@ -108,6 +111,7 @@ def log_message(
         text=text,
         status=status,
         topic=topic,
+        letter=letter,
         at=now or utcnow(),
     )
     session.add(message)
