@@ -26,6 +26,7 @@ def commands(tmp_path: Path) -> list[list[str]]:
         ["residents", "bind-wechat", ID, "oOpenId0000000000000000000000"],
         ["cadres", "add", "li", "--name", "李", "--region", "guyang", "--village", "东河村"],
         [*("campaigns", "add", "gy", "--name", "宣传"), "--topic=treat_first", "--region=guyang"],
+        ["purge"],
         [
             *("estimate", "--region", "guyang", "--setting", "inpatient", "--level", "county"),
             *("--total", "20000", "--resident", ID),
