@@ -13,7 +13,7 @@ from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, Tra
 from settlement.identifiers import SETTING_NAMES, Region, Setting, region_name
 
 RECORDED = "已为您登记人工服务，工作人员会尽快联系您。"
-LETTER_KEPT = 2000  # gateway.text.MAX_MESSAGE_CHARS
+LETTER_KEPT = 8000  # gateway.text.MAX_MESSAGE_CHARS: the whole letter the gateway kept
 NO_REGION = "也可以直接咨询当地医保经办机构或卫生健康部门。"
 
 

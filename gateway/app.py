@@ -5,6 +5,8 @@ database engine, the Rasa client, the WeChat client, limits, metrics. Tests pass
 settings, a Rasa client on a fake transport, a WeChat client on the fake WeChat API, a clock.
 """
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway import logs
+from gateway import housekeeping, logs
 from gateway.channels.twilio.router import router as twilio_router
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.router import router as wechat_router
@@ -35,6 +37,7 @@ from gateway.state import HERE, LOGIN_WINDOW_SECONDS, GatewayState, templates
 from gateway.turns import Limits
 from gateway.watch import HealthWatch, http_probe
 from registry.db import get_engine, make_sessionmaker
+from registry.retention import Retention
 
 MINUTE = 60.0
 
@@ -131,8 +134,12 @@ def create_app(
     clock: Callable[[], float] | None = None,
     *,
     probe_transport: httpx.AsyncBaseTransport | None = None,
+    retention: Retention | None = None,
 ) -> FastAPI:
+    """The gateway app. `retention` (default: from the environment, registry/retention.py)
+    is what the hourly purge of receipts and expired tokens keeps."""
     settings = settings or get_settings()
+    retention = retention or Retention.from_env()
     logs.configure()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:
         logs.get_logger().warning("development_secret_key: set HEALTHAID_SECRET_KEY")
@@ -140,7 +147,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        purging = asyncio.create_task(housekeeping.purge_periodically(state.sessions, retention))
         yield
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
         # Deliver WeChat answers still under way before the process goes.
         await state.pipeline.drain(timeout=settings.wechat_async_timeout_seconds)
         await state.pipeline.rasa.aclose()

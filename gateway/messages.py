@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 Channel = Literal["sms", "wechat", "web"]
-Kind = Literal["text", "voice", "event", "unsupported"]
+Kind = Literal["text", "voice", "event", "status", "unsupported"]
 
 # Fields holding personal data, for adapters and the audit log to redact (cf. courier's
 # per-channel redaction lists).
@@ -47,11 +47,13 @@ class InboundMessage:
     """One resident message or event, independent of the provider that carried it.
 
     `provider_message_id` is the provider's retry-stable id, used for deduplication: Twilio's
-    MessageSid, WeChat's MsgId, or for WeChat events (which have no MsgId)
-    f"{FromUserName}:{CreateTime}" as WeChat's documentation recommends.
+    MessageSid; for WeChat a digest of sender + MsgId, or for events (which have no MsgId)
+    of sender + CreateTime + Event + EventKey (`gateway.channels.wechat.inbound.dedupe_key`).
     `scene` is the campaign scene of a parametric QR code (带参数二维码).
     `note` says, for `kind == "unsupported"`, why, so the reply can tell the resident what to
     send instead (e.g. a voice message while speech recognition is off).
+    `kind == "status"` is a provider's delivery report about a message we sent (Twilio status
+    callback): `event` holds the status (delivered, failed …), and nothing is answered.
     """
 
     channel: Channel

@@ -1,7 +1,8 @@
 """The inbound pipeline every channel shares.
 
-normalise (by the channel adapter) → length check → [in one transaction: dedupe → opt-out →
-rate limit → campaign → redact ID numbers → conversation and message log → sender token]
+normalise (by the channel adapter) → [in one transaction: dedupe → opt-out → rate limit →
+campaign → redact ID numbers → condense a long letter → conversation and message log → sender
+token]
 → Rasa, with its own deadline → message status → the channel formats the replies.
 
 Whatever fails (Rasa down or slow, the action server down, the database locked), the resident
@@ -24,7 +25,7 @@ from gateway.logs import get_logger, short
 from gateway.memory import SenderMemory
 from gateway.metrics import Metrics
 from gateway.rasa_client import RasaClient, RasaError, RasaTimeout, Reply
-from gateway.text import MAX_MESSAGE_CHARS, sender_key
+from gateway.text import sender_key
 from gateway.turns import Limits, Prepared, Turn, prepare
 from gateway.watch import HealthWatch
 from registry import traffic
@@ -64,8 +65,6 @@ class Pipeline:
         log = get_logger()
         key = self.key(turn.sender)
         self.metrics.requests.labels(turn.channel).inc()
-        if len(turn.text) > MAX_MESSAGE_CHARS:
-            return Prepared("reply", key, reply=replies.TOO_LONG)
         try:
             prepared = await run_in_threadpool(self._prepare, turn, key)
         except SQLAlchemyError as error:

@@ -12,10 +12,13 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
-from registry.idnumber import find_id_numbers, normalize
+from registry.idnumber import replace_id_numbers
 
-# Longer than a Twilio SMS can be (1,600); a long letter is condensed for the NLU (letters.py).
-MAX_MESSAGE_CHARS = 2000
+# The most of one message the gateway keeps: far more than an SMS (1,600) or a WeChat text
+# (2,048 bytes) can hold, and what the widget lets a cadre paste. A long letter is never
+# refused: it is condensed for the NLU and kept whole for a person (gateway/letters.py);
+# beyond this, only the rest is cut off, after redaction.
+MAX_MESSAGE_CHARS = 8000
 
 # Chinese sentence punctuation stays full-width. NFKC would turn ，？！：；（） into ASCII
 # (but leave 。、「」“” alone), giving mixed text like "住院,能报多少?" that reads badly in
@@ -69,25 +72,24 @@ def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return text[:limit]
 
 
-def _constant(value: str, _match: re.Match[str]) -> str:
-    return value
-
-
 def redact_id_numbers(text: str, tokenize: Callable[[str], str]) -> str:
-    """Replace every ID number (身份证号) by `tokenize(number)`.
+    """Replace every ID number (身份证号) by `tokenize(number)`, whole, however it is written.
 
-    Finding is `registry.idnumber.find_id_numbers` (valid 18-digit, any 15-digit); each found
-    number is replaced only where it stands alone (not glued to other digits or letters), so a
-    15-digit ID that happens to be a prefix of a longer, invalid number elsewhere is not
-    half-replaced there. `tokenize` receives the number upper-cased (…x → …X), so one person
-    gets one token however the check letter was typed.
+    Finding is `registry.idnumber.find_id_numbers_in` (valid 18-character, any 15-digit;
+    full-width digits, a lower-case x, blanks, U+3000, hyphens between groups of digits), so
+    「1502 2219 5803 1500 24」 is replaced as one number, not left in pieces. A number glued to
+    other digits or letters is not one. `tokenize` receives the canonical number (ASCII, no
+    blanks, …x → …X), once per distinct number, so one person gets one token however the
+    number was typed.
     """
-    for number in dict.fromkeys(find_id_numbers(text)):
-        token = tokenize(normalize(number))
-        standalone = re.compile(rf"(?<![0-9A-Za-z]){re.escape(number)}(?![0-9A-Za-z])")
-        # A function, not a template, so a backslash in a token is never read as a group ref.
-        text = standalone.sub(functools.partial(_constant, token), text)
-    return text
+    tokens: dict[str, str] = {}
+
+    def token_for(number: str) -> str:
+        if number not in tokens:
+            tokens[number] = tokenize(number)
+        return tokens[number]
+
+    return replace_id_numbers(text, token_for)
 
 
 def sender_key(raw: str, secret: bytes) -> str:

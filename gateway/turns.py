@@ -15,7 +15,7 @@ from gateway.memory import SenderMemory
 from gateway.messages import Channel
 from gateway.rasa_client import Button
 from gateway.ratelimit import TokenBucket
-from gateway.text import redact_id_numbers
+from gateway.text import clip, redact_id_numbers
 from registry import campaigns, tokens, traffic
 from registry.people_models import Campaign
 
@@ -134,7 +134,7 @@ def _ask(session: Session, turn: Turn, sender_key: str, memory: SenderMemory) ->
         def tokenize(number: str) -> str:
             return tokens.issue(session, "id_number", number)
 
-        text = redact_id_numbers(text, tokenize)
+        text = clip(redact_id_numbers(text, tokenize))
         if len(text) > letters.NLU_CHARS:
             letter = letters.mask_phones(text)
             text = letters.condense(letter)
@@ -143,7 +143,7 @@ def _ask(session: Session, turn: Turn, sender_key: str, memory: SenderMemory) ->
     )
     if campaign is None and conversation.campaign_id is not None:
         campaign = session.get(Campaign, conversation.campaign_id)
-    message = traffic.log_message(session, conversation, text, topic=topic)
+    message = traffic.log_message(session, conversation, text, topic=topic, letter=letter)
     sender_token = None
     if turn.channel in ("sms", "wechat"):
         kind: tokens.Kind = "phone" if turn.channel == "sms" else "openid"

@@ -7,10 +7,14 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
+from registry.db import DatabaseNotReady
 from settlement.errors import InputError, PolicyError
 from settlement.estimate import explanation_lines, parse_request, summary, to_json
 
 Handler = Callable[[argparse.Namespace], int]
+# The database was never migrated, is behind this code, or cannot be opened: one line says
+# what to run (registry.db.check_ready).
+EXIT_DATABASE_NOT_READY = 3
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -189,6 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"healthaid: policy error: {exc}", file=sys.stderr)
         return 1
+    except DatabaseNotReady as exc:
+        print(f"healthaid: {exc}", file=sys.stderr)
+        return EXIT_DATABASE_NOT_READY
 
 
 if __name__ == "__main__":

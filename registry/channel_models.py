@@ -93,6 +93,8 @@ class MessageLog(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     text: Mapped[str] = mapped_column(Text)  # normalised and redacted: no ID number, no phone
+    # A long letter whole (text is then its condensed form), redacted and phones masked.
+    letter: Mapped[str | None] = mapped_column(Text)
     topic: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default="pending")
 

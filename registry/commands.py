@@ -1,4 +1,5 @@
-"""`healthaid residents …`, `healthaid db …`, `healthaid cadres add` and `healthaid campaigns add`.
+"""`healthaid residents …`, `healthaid db …`, `healthaid cadres add`, `healthaid campaigns add` and
+`healthaid purge`.
 
 healthaid/cli.py calls register() on its subparsers; every command sets `handler`, which takes the
 parsed arguments and returns the exit code. The database is $HEALTHAID_DATABASE_URL.
@@ -10,12 +11,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import cadres, campaigns, db, idnumber
+from registry import cadres, campaigns, db, idnumber, retention
 from registry.importer import ImportResult, import_file
 from registry.models import audit
 from registry.people_models import Cadre
@@ -26,6 +28,7 @@ ACTOR = "cli"
 EXIT_OK, EXIT_REJECTED, EXIT_NOT_FOUND = 0, 1, 2
 # Read instead of a --password option, which would land in the shell history and in `ps`.
 PASSWORD_VARIABLE = "HEALTHAID_CADRE_PASSWORD"
+HOUR = timedelta(hours=1)
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -56,6 +59,25 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     db_commands = database.add_subparsers(dest="db_command", required=True)
     upgrading = db_commands.add_parser("upgrade", help="迁移数据库到最新版本")
     upgrading.set_defaults(handler=upgrade_command)
+
+    purging = subparsers.add_parser(
+        "purge",
+        help="删除过期的消息回执和令牌（保留天数取自 "
+        f"${retention.RECEIPT_DAYS_VARIABLE}、${retention.TOKEN_HOURS_VARIABLE}）",
+    )
+    purging.add_argument(
+        "--receipt-days",
+        type=int,
+        default=None,
+        help=f"回执保留天数（默认 {retention.RECEIPT_DAYS}）",
+    )
+    purging.add_argument(
+        "--token-hours",
+        type=int,
+        default=None,
+        help=f"令牌过期后保留的小时数（默认 {retention.TOKEN_HOURS}）",
+    )
+    purging.set_defaults(handler=purge_command)
     _register_people(subparsers)
 
 
@@ -89,7 +111,8 @@ def _register_people(subparsers: "argparse._SubParsersAction[argparse.ArgumentPa
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    engine = db.get_engine()
+    """A transaction on $HEALTHAID_DATABASE_URL; db.DatabaseNotReady when it is not migrated."""
+    engine = db.ready_engine()
     try:
         with db.make_sessionmaker(engine).begin() as session:
             yield session
@@ -169,6 +192,25 @@ def upgrade_command(_args: argparse.Namespace) -> int:
     url = db.database_url()
     db.upgrade(url)
     print(f"数据库已迁移到最新版本：{db.render_url(url)}")
+    return EXIT_OK
+
+
+def purge_command(args: argparse.Namespace) -> int:
+    """Run the purge once (registry/retention.py); options override the environment."""
+    try:
+        kept = retention.Retention.from_env()
+        days = kept.receipts.days if args.receipt_days is None else args.receipt_days
+        hours = kept.expired_tokens // HOUR if args.token_hours is None else args.token_hours
+        kept = retention.Retention(timedelta(days=days), hours * HOUR)
+    except retention.RetentionError as error:
+        print(f"无法清理：{error}", file=sys.stderr)
+        return EXIT_REJECTED
+    with _session() as session:
+        purged = retention.purge(session, kept, actor=ACTOR)
+    print(
+        f"已清理：消息回执{purged.receipts}条（超过{days}天），"
+        f"过期令牌{purged.secret_tokens}个（过期超过{hours}小时）。"
+    )
     return EXIT_OK
 
 

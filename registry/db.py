@@ -10,8 +10,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 URL_VARIABLE = "HEALTHAID_DATABASE_URL"
@@ -77,6 +80,53 @@ def alembic_config(url: str | None = None) -> Config:
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Run the migrations up to `revision` on the database at `url`."""
     command.upgrade(alembic_config(url), revision)
+
+
+class DatabaseNotReady(Exception):
+    """The database cannot be used as it is: never migrated, migrated to an older or unknown
+    revision, or not reachable. The message is one line saying what to do, for a person."""
+
+
+UPGRADE_COMMAND = "healthaid db upgrade"
+
+
+def check_ready(engine: Engine) -> None:
+    """Raise DatabaseNotReady unless the database at `engine` is migrated to this code's head.
+
+    Cheap (one query of alembic_version); commands call it before their first query, so a
+    database nobody migrated gets one line naming `healthaid db upgrade`, not a traceback
+    about a missing table.
+    """
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise DatabaseNotReady(f"无法打开数据库 {render_url(url)}：{reason}") from None
+    scripts = ScriptDirectory.from_config(alembic_config(url))
+    if current == set(scripts.get_heads()):
+        return
+    if not current:
+        raise DatabaseNotReady(f"数据库还没有初始化，请先运行 {UPGRADE_COMMAND}")
+    known = {revision.revision for revision in scripts.walk_revisions()}
+    if current <= known:
+        raise DatabaseNotReady(f"数据库版本较旧，请先运行 {UPGRADE_COMMAND}")
+    raise DatabaseNotReady(
+        f"数据库版本（{', '.join(sorted(current))}）比本程序新：请使用新版本的 healthaid"
+    )
+
+
+def ready_engine(url: str | None = None) -> Engine:
+    """`get_engine(url)` after `check_ready`; the caller disposes of it. Raises
+    DatabaseNotReady (the engine already disposed of) when the database is not usable."""
+    engine = get_engine(url)
+    try:
+        check_ready(engine)
+    except DatabaseNotReady:
+        engine.dispose()
+        raise
+    return engine
 
 
 def render_url(url: str) -> str:

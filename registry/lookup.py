@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from registry import idnumber
-from registry.db import get_engine, make_sessionmaker
+from registry.db import make_sessionmaker, ready_engine
 from registry.models import Resident, audit, year_to_date
 from registry.residents import find_by_id_number
 from settlement.errors import InputError
@@ -44,16 +44,20 @@ def resident_estimate_fields(id_number: str, request: dict[str, Any]) -> dict[st
     year = (
         date.fromisoformat(str(request["date"])).year if request.get("date") else date.today().year
     )
-    with make_sessionmaker(get_engine())() as session:
-        resident = find_by_id_number(session, id_number)
-        if resident is None:
-            raise InputError(
-                "resident", f"登记系统中没有身份证号为{idnumber.mask(id_number)}的居民"
-            )
-        ledger = year_to_date(session, resident.id, year)
-        audit(session, "cli", "estimate_lookup", f"year={year}", resident_id=resident.id)
-        session.commit()
-        fields = estimate_fields(resident, dict(ledger))
+    engine = ready_engine()
+    try:
+        with make_sessionmaker(engine)() as session:
+            resident = find_by_id_number(session, id_number)
+            if resident is None:
+                raise InputError(
+                    "resident", f"登记系统中没有身份证号为{idnumber.mask(id_number)}的居民"
+                )
+            ledger = year_to_date(session, resident.id, year)
+            audit(session, "cli", "estimate_lookup", f"year={year}", resident_id=resident.id)
+            session.commit()
+            fields = estimate_fields(resident, dict(ledger))
+    finally:
+        engine.dispose()
     if request.get("region") not in (None, fields["region"]):
         registered = region_name(fields["region"])
         raise InputError("region", f"该居民登记在{registered}，与所选地区不一致")

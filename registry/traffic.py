@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry import upsert
 from registry.channel_models import Conversation, MessageLog, OptOut, Receipt
 from registry.sqltypes import utcnow
 
@@ -62,26 +63,31 @@ def conversation_for(
 
     A campaign, once recorded, stays: a later message without one (the resident simply texts
     again) still belongs to the campaign that brought them. A new campaign replaces the old.
+    Two first messages of a new sender at once (two workers, or two threads) both get the one
+    conversation: the row is inserted with ON CONFLICT DO NOTHING, then read.
     """
     moment = now or utcnow()
+    created = upsert.insert_or_ignore(
+        session,
+        Conversation.__table__,
+        ("channel", "sender_key"),
+        {
+            "channel": channel,
+            "sender_key": sender_key,
+            "campaign_id": campaign_id,
+            "started_at": moment,
+            "last_at": moment,
+        },
+    )
     query = select(Conversation).where(
         Conversation.channel == channel, Conversation.sender_key == sender_key
     )
-    conversation = session.scalars(query).one_or_none()
-    if conversation is None:
-        conversation = Conversation(
-            channel=channel,
-            sender_key=sender_key,
-            campaign_id=campaign_id,
-            started_at=moment,
-            last_at=moment,
-        )
-        session.add(conversation)
-    else:
+    conversation = session.scalars(query.execution_options(populate_existing=True)).one()
+    if not created:
         conversation.last_at = moment
         if campaign_id is not None:
             conversation.campaign_id = campaign_id
-    session.flush()
+        session.flush()
     return conversation
 
 
@@ -92,9 +98,12 @@ def log_message(
     *,
     status: str = "pending",
     topic: str | None = None,
+    letter: str | None = None,
     now: datetime | None = None,
 ) -> MessageLog:
-    """Record one inbound message. `text` must already be normalised and redacted."""
+    """Record one inbound message. `text` (what the NLU got) must already be normalised and
+    redacted; `letter` is a long message's whole text, redacted and phones masked, when
+    `text` is its condensed form."""
     if status not in STATUSES:
         raise ValueError(f"unknown message status {status!r}")
     message = MessageLog(
@@ -102,6 +111,7 @@ def log_message(
         text=text,
         status=status,
         topic=topic,
+        letter=letter,
         at=now or utcnow(),
     )
     session.add(message)

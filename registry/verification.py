@@ -2,10 +2,12 @@
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, case, delete, literal, null, update
 from sqlalchemy.orm import Session
 
+from registry import upsert
 from registry.channel_models import VerificationState
-from registry.sqltypes import utcnow
+from registry.sqltypes import UTCDateTime, utcnow
 
 MAX_FAILURES = 5
 LOCK = timedelta(minutes=30)
@@ -20,23 +22,45 @@ def lock_state(session: Session, sender_key: str, now: datetime | None = None) -
 
 
 def record_failure(session: Session, sender_key: str, now: datetime | None = None) -> int:
-    """Count a wrong answer; the fifth locks the sender. Returns the failures so far."""
+    """Count a wrong answer; the fifth locks the sender for LOCK (and each later one while
+    locked renews the lock). Returns the failures so far; an expired lock starts a fresh count.
+
+    One atomic UPDATE … SET failures = failures + 1 after an INSERT … ON CONFLICT DO NOTHING:
+    wrong answers arriving at the same moment (two Rasa instances, two action-server workers)
+    are all counted, never lost to a read-modify-write.
+    """
     moment = now or utcnow()
-    state = session.get(VerificationState, sender_key)
-    if state is None:
-        state = VerificationState(sender_key=sender_key, failures=0)
-        session.add(state)
-    if state.locked_until is not None and state.locked_until <= moment:
-        state.failures, state.locked_until = 0, None  # an expired lock starts a fresh count
-    state.failures += 1
-    state.updated_at = moment
-    if state.failures >= MAX_FAILURES:
-        state.locked_until = moment + LOCK
-    return state.failures
+    state = VerificationState
+    upsert.insert_or_ignore(
+        session,
+        state.__table__,
+        ("sender_key",),
+        {"sender_key": sender_key, "failures": 0, "locked_until": None, "updated_at": moment},
+    )
+    expired = and_(state.locked_until.is_not(None), state.locked_until <= moment)
+    failures = case((expired, 1), else_=state.failures + 1)
+    locked_until = case(
+        (failures >= MAX_FAILURES, literal(moment + LOCK, UTCDateTime())),
+        (expired, null()),
+        else_=state.locked_until,
+    )
+    statement = (
+        update(state)
+        .where(state.sender_key == sender_key)
+        .values(failures=failures, locked_until=locked_until, updated_at=moment)
+        .returning(state.failures)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(session.execute(statement).scalar_one())
 
 
 def clear(session: Session, sender_key: str) -> None:
     """A correct answer forgets earlier failures (but never lifts an active lock early)."""
-    state = session.get(VerificationState, sender_key)
-    if state is not None and state.locked_until is None:
-        session.delete(state)
+    session.execute(
+        delete(VerificationState)
+        .where(
+            VerificationState.sender_key == sender_key,
+            VerificationState.locked_until.is_(None),
+        )
+        .execution_options(synchronize_session="fetch")
+    )

@@ -17,9 +17,10 @@ from gateway.text import MAX_MESSAGE_CHARS, normalize_text
 from gateway.turns import Turn
 
 router = APIRouter(tags=["widget"])
-# Longer input is answered with TOO_LONG without normalising all of it (normalisation is
-# linear, but there is no reason to convert megabytes).
-RAW_LIMIT = 4 * MAX_MESSAGE_CHARS
+# Longer input (a pasted document: the widget's own field stops at MAX_MESSAGE_CHARS) is
+# answered with TOO_LONG without normalising all of it (linear, but there is no reason to
+# convert megabytes). Normalisation may shrink blanks, hence the margin.
+RAW_LIMIT = 2 * MAX_MESSAGE_CHARS
 
 
 class ChatIn(BaseModel):
@@ -52,7 +53,7 @@ def render_widget(
     page = state.templates.TemplateResponse(
         request,
         "chat.html",
-        {"cadre": cadre, "csrf": web.csrf, "campaign": campaign},
+        {"cadre": cadre, "csrf": web.csrf, "campaign": campaign, "max_chars": MAX_MESSAGE_CHARS},
     )
     sid, new = sender_id(request)
     if new:

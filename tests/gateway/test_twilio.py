@@ -176,6 +176,27 @@ EXPECTED = InboundMessage(
         ({**SMS, "Body": ""}, replace(EXPECTED, text="")),
         # NumMedia absent (older API versions)
         ({k: v for k, v in SMS.items() if k != "NumMedia"}, EXPECTED),
+        # a picture without a caption: Twilio leaves Body out
+        (
+            {k: v for k, v in {**SMS, "NumMedia": "1"}.items() if k != "Body"},
+            replace(EXPECTED, text="", kind="unsupported", note="media message without text"),
+        ),
+        # a status callback about a message we sent: its status, nothing to answer
+        (
+            {
+                "MessageSid": SMS["MessageSid"],
+                "MessageStatus": "delivered",
+                "SmsStatus": "delivered",
+                "From": SMS["To"],
+                "To": SMS["From"],
+            },
+            replace(EXPECTED, text="", kind="status", event="delivered"),
+        ),
+        # an older status callback with SmsStatus only
+        (
+            {"MessageSid": SMS["MessageSid"], "SmsStatus": "failed", "To": SMS["From"]},
+            replace(EXPECTED, text="", kind="status", event="failed"),
+        ),
     ],
 )
 def test_parse(form: Mapping[str, str], expected: InboundMessage) -> None:
@@ -189,8 +210,10 @@ def test_parse(form: Mapping[str, str], expected: InboundMessage) -> None:
         ({k: v for k, v in SMS.items() if k != "MessageSid"}, "MessageSid"),
         # no sender
         ({k: v for k, v in SMS.items() if k != "From"}, "From"),
-        # no Body at all (not merely empty)
+        # no Body at all (not merely empty), no picture, not a status callback
         ({k: v for k, v in SMS.items() if k != "Body"}, "Body"),
+        # a status callback without MessageSid
+        ({"MessageStatus": "delivered", "To": SMS["From"]}, "MessageSid"),
         # empty sender
         ({**SMS, "From": ""}, "From"),
         # NumMedia not a number

@@ -212,15 +212,6 @@ async def test_a_long_answer_is_paged_and_more_returns_the_next_page(
     assert all(segments(page) <= 3 for page in pages)
 
 
-async def test_a_message_over_2000_characters_is_answered_politely_without_rasa(
-    client: httpx.AsyncClient, rasa: FakeRasa
-) -> None:
-    response = await post_sms(client, sms_form("问" * 2001))
-
-    assert "2000字" in messages(response)[0]
-    assert rasa.received == []
-
-
 async def test_a_long_letter_reaches_rasa_condensed_and_whole_in_the_metadata(
     client: httpx.AsyncClient, rasa: FakeRasa
 ) -> None:

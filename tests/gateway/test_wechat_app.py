@@ -1,5 +1,6 @@
 """GET and POST /wechat through the real app: raw WeChat XML, plain and safe mode (WeChat's
-official sample vectors), events, voice, dedupe by MsgId and by FromUserName + CreateTime."""
+official sample vectors), events, voice, dedupe by sender + MsgId and, for events, by sender +
+CreateTime + Event + EventKey."""
 
 import hashlib
 import time
@@ -197,6 +198,41 @@ async def test_a_qr_scene_starts_its_campaign(
         "sender_token": None,
         "cadre_id": None,
     }
+
+
+async def test_two_users_with_the_same_msg_id_are_both_answered_and_retries_are_not(
+    client: httpx.AsyncClient, rasa: FakeRasa, db: Session
+) -> None:
+    # MsgIds are unique per user only; a second user's message once vanished as a "retry".
+    other = "oOtherFollower0000000000000x"
+    first = text_xml("住院能报多少", msg_id="6054768590064713728")
+    second = text_xml("门诊能报多少", msg_id="6054768590064713728", sender=other)
+
+    answers = [
+        await client.post("/wechat", params=wechat_query(), content=body)
+        for body in (first, second, first, second)
+    ]
+
+    assert sorted(rasa.messages) == ["住院能报多少", "门诊能报多少"]
+    assert reply_content(answers[0]) == "您问的是：住院能报多少"
+    assert reply_content(answers[1]) == "您问的是：门诊能报多少"
+    assert [a.text for a in answers[2:]] == ["success", "success"]  # each user's retry
+    assert db.scalar(select(func.count()).select_from(Receipt)) == 2
+
+
+async def test_two_events_in_the_same_second_are_both_handled(
+    client: httpx.AsyncClient, rasa: FakeRasa, db: Session
+) -> None:
+    add_campaign(db, wechat_scene="gy2024")
+    add_campaign(db, code="rc2024", wechat_scene="rc2024", sms_keyword="RC", topic="premium")
+    created = 1_700_000_000
+
+    for key in ("gy2024", "rc2024", "gy2024"):  # the last is WeChat's retry of the first
+        await client.post(
+            "/wechat", params=wechat_query(), content=event_xml("SCAN", key, created=created)
+        )
+
+    assert rasa.messages == ["/ask_treat_first", "/ask_premium"]
 
 
 async def test_an_event_retry_is_deduplicated_by_sender_and_create_time(

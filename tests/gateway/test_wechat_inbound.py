@@ -1,5 +1,6 @@
 """WeChat inbound XML → InboundMessage, hostile XML, and passive replies."""
 
+import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,16 +30,32 @@ def wx(msg_type: str, **fields: str) -> str:
 
 
 MSG_ID = "24968375230216582"
+
+
+def key(*parts: str) -> str:
+    """The dedupe key written out independently: "wx_" + SHA-256 of the parts."""
+    return "wx_" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
 TEXT = InboundMessage(
     channel="wechat",
-    provider_message_id=MSG_ID,
+    provider_message_id=key("message", OPENID, MSG_ID),
     sender=OPENID,
     text="",
     kind="text",
     received_at=NOW,
 )
-EVENT = replace(TEXT, provider_message_id=f"{OPENID}:{CREATED}", kind="event")
 UNSUPPORTED = replace(TEXT, kind="unsupported")
+
+
+def event(name: str, event_key: str = "", scene: str | None = None) -> InboundMessage:
+    return replace(
+        TEXT,
+        provider_message_id=key("event", OPENID, CREATED, name, event_key),
+        kind="event",
+        event=name,
+        scene=scene,
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,21 +89,21 @@ UNSUPPORTED = replace(TEXT, kind="unsupported")
             replace(UNSUPPORTED, note=VOICE_WITHOUT_RECOGNITION),
         ),
         # plain subscribe (searched the account): no scene
-        (wx("event", Event="subscribe", EventKey=""), replace(EVENT, event="subscribe")),
+        (wx("event", Event="subscribe", EventKey=""), event("subscribe")),
         # subscribe by scanning a campaign QR code: qrscene_ prefix stripped
         (
             wx("event", Event="subscribe", EventKey="qrscene_guyang-2025", Ticket="t"),
-            replace(EVENT, event="subscribe", scene="guyang-2025"),
+            event("subscribe", "qrscene_guyang-2025", scene="guyang-2025"),
         ),
         # a follower scans a campaign QR code again: SCAN with the bare scene
         (
             wx("event", Event="SCAN", EventKey="guyang-2025", Ticket="t"),
-            replace(EVENT, event="SCAN", scene="guyang-2025"),
+            event("SCAN", "guyang-2025", scene="guyang-2025"),
         ),
         # unsubscribe (for opt-out)
-        (wx("event", Event="unsubscribe"), replace(EVENT, event="unsubscribe")),
+        (wx("event", Event="unsubscribe"), event("unsubscribe")),
         # a menu click is an event without a campaign scene
-        (wx("event", Event="CLICK", EventKey="MENU_POLICY"), replace(EVENT, event="CLICK")),
+        (wx("event", Event="CLICK", EventKey="MENU_POLICY"), event("CLICK", "MENU_POLICY")),
         # picture: unsupported
         (
             wx("image", PicUrl="http://mmbiz/x", MediaId="m2", MsgId=MSG_ID),
@@ -122,13 +139,45 @@ UNSUPPORTED = replace(TEXT, kind="unsupported")
         (
             wx("hologram"),
             replace(
-                UNSUPPORTED, provider_message_id=f"{OPENID}:{CREATED}", note="hologram message"
+                UNSUPPORTED,
+                provider_message_id=key("event", OPENID, CREATED, "", ""),
+                note="hologram message",
             ),
         ),
     ],
 )
 def test_parse(xml: str | bytes, expected: InboundMessage) -> None:
     assert parse(xml, received_at=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        # one user's retry of a message: the same key
+        (wx("text", Content="a", MsgId=MSG_ID), wx("text", Content="a", MsgId=MSG_ID), True),
+        # two users whose messages share a MsgId: different keys
+        (
+            wx("text", Content="a", MsgId=MSG_ID),
+            wx("text", Content="b", MsgId=MSG_ID).replace(OPENID, "oOtherUser000000000000000000"),
+            False,
+        ),
+        # a subscribe and a menu click in the same second: different keys
+        (wx("event", Event="subscribe"), wx("event", Event="CLICK", EventKey="M1"), False),
+        # two menu clicks in the same second on different items: different keys
+        (
+            wx("event", Event="CLICK", EventKey="M1"),
+            wx("event", Event="CLICK", EventKey="M2"),
+            False,
+        ),
+        # a retried event: the same key
+        (wx("event", Event="SCAN", EventKey="s"), wx("event", Event="SCAN", EventKey="s"), True),
+    ],
+)
+def test_dedupe_keys(first: str, second: str, same: bool) -> None:
+    a, b = parse(first).provider_message_id, parse(second).provider_message_id
+
+    assert (a == b) is same
+    assert len(a) <= 80 and OPENID not in a  # fits receipts; no OpenID stored in clear
 
 
 BILLION_LAUGHS = (

@@ -164,7 +164,7 @@ def test_official_safe_mode_vector_decrypts() -> None:
     message = parse(plaintext)
     assert "\n<FromUserName>" in plaintext  # the plaintext's newlines are kept
     assert (message.kind, message.text) == ("text", "abcdteT")
-    assert message.provider_message_id == "6054768590064713728"
+    assert read_xml(plaintext)["MsgId"] == "6054768590064713728"
     assert message.sender == "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 
 

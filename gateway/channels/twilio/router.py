@@ -1,4 +1,8 @@
-"""POST /sms/twilio: Twilio's inbound SMS webhook, answered with TwiML."""
+"""POST /sms/twilio: Twilio's inbound SMS webhook, answered with TwiML.
+
+Status callbacks posted to the same URL get an empty <Response/>; a picture without text gets
+one text-only line. Both are signature-checked like every message.
+"""
 
 from collections.abc import Mapping
 from typing import cast
@@ -9,8 +13,9 @@ from fastapi.responses import PlainTextResponse
 from gateway.channels.twilio.webhook import SIGNATURE_HEADER, parse, public_url, twiml, verify
 from gateway.deps import StateDep
 from gateway.formatting import sms_first_page
+from gateway.logs import get_logger
 from gateway.messages import MalformedPayload
-from gateway.replies import UNSUPPORTED
+from gateway.replies import TEXT_ONLY
 from gateway.turns import Turn
 
 router = APIRouter(tags=["sms"])
@@ -34,8 +39,13 @@ async def twilio_sms(request: Request, state: StateDep) -> Response:
         inbound = parse(fields)
     except MalformedPayload as error:
         return PlainTextResponse(str(error), status_code=400)
+    if inbound.kind == "status":
+        # A delivery report sent to the message URL: acknowledged, never answered (an answer
+        # would go to the resident as an SMS of its own).
+        get_logger().info("twilio_status", extra={"status": inbound.event})
+        return Response(twiml([]), media_type=TWIML)
     if inbound.kind == "unsupported":
-        return Response(twiml([UNSUPPORTED]), media_type=TWIML)
+        return Response(twiml([TEXT_ONLY]), media_type=TWIML)
     pipeline = state.pipeline
     turn = Turn("sms", inbound.sender, inbound.text, provider_id=inbound.provider_message_id)
     prepared, answer = await pipeline.handle(turn, settings.rasa_timeout_seconds)

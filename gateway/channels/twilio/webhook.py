@@ -17,6 +17,9 @@ from gateway.text import normalize_text, xml_safe
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 REQUIRED_FIELDS = ("MessageSid", "From", "Body")
+# An inbound message's SmsStatus; anything else (queued, sent, delivered, undelivered, failed,
+# read …) is a status callback about a message we sent.
+INBOUND_STATUS = "received"
 
 
 def verify(url: str, params: Mapping[str, str], signature: str | None, auth_token: str) -> bool:
@@ -58,19 +61,49 @@ def _media_count(form: Mapping[str, str]) -> int:
         raise MalformedPayload(f"Twilio field NumMedia is not a number: {raw!r}") from None
 
 
+def _delivery_status(form: Mapping[str, str]) -> str | None:
+    """The status a status callback reports, or None for an inbound message.
+
+    A status callback (a message's StatusCallback, or the number's status URL pointed at the
+    message URL) has MessageStatus/SmsStatus and no Body; an inbound message always has Body.
+    """
+    if "Body" in form:
+        return None
+    status = form.get("MessageStatus") or form.get("SmsStatus") or ""
+    return status if status and status != INBOUND_STATUS else None
+
+
 def parse(form: Mapping[str, str], *, received_at: datetime | None = None) -> InboundMessage:
     """Normalise a verified Twilio SMS/MMS webhook form.
 
-    A picture message (NumMedia > 0) without text is `unsupported`: the assistant answers
-    text only. With text, the media are ignored and the text is answered.
+    - A status callback (no Body, MessageStatus/SmsStatus other than "received") is `status`,
+      its `event` the reported status: there is nothing to answer.
+    - A picture message (NumMedia > 0) without text, Body empty or absent, is `unsupported`:
+      the assistant answers text only. With text, the media are ignored and the text answered.
+    - Otherwise MessageSid, From and Body are required (MalformedPayload names the missing one).
     """
+    received_at = received_at or datetime.now(UTC)
+    status = _delivery_status(form)
+    if status is not None:
+        return InboundMessage(
+            channel="sms",
+            provider_message_id=_required(form, "MessageSid"),
+            sender=form.get("To", ""),  # the resident a message was sent to
+            text="",
+            kind="status",
+            received_at=received_at,
+            event=status,
+        )
+    media = _media_count(form)
+    if media > 0 and "Body" not in form:
+        form = {**form, "Body": ""}  # MMS without a caption: Twilio may leave Body out
     sid, sender, body = (_required(form, name) for name in REQUIRED_FIELDS)
     if not sid or not sender:
         raise MalformedPayload("Twilio webhook has an empty MessageSid or From")
     text = normalize_text(body)
     kind: Kind = "text"
     note = None
-    if _media_count(form) > 0 and not text:
+    if media > 0 and not text:
         kind, note = "unsupported", "media message without text"
     return InboundMessage(
         channel="sms",
@@ -78,7 +111,7 @@ def parse(form: Mapping[str, str], *, received_at: datetime | None = None) -> In
         sender=sender,
         text=text,
         kind=kind,
-        received_at=received_at or datetime.now(UTC),
+        received_at=received_at,
         note=note,
     )
 

@@ -5,6 +5,7 @@ subscribe and SCAN events carry the campaign scene of a parametric QR code (å¸¦å
 every other message type is `unsupported`, so the gateway can ask for text instead.
 """
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -24,6 +25,25 @@ QR_SCENE_PREFIX = "qrscene_"
 VOICE_WITHOUT_RECOGNITION = "voice message without Recognition: speech recognition is off"
 
 
+def dedupe_key(fields: dict[str, str]) -> str:
+    """The retry-stable key of a WeChat push, for the receipts table: "wx_" + 64 hex.
+
+    A message is its sender + MsgId: MsgIds are not unique across users, so MsgId alone
+    dropped a second user's message as a retry of the first. An event (no MsgId) is its
+    sender + CreateTime + Event + EventKey, so two different events in the same second (a
+    subscribe and a menu click) are both handled. Hashed: the key holds an OpenID, and an
+    EventKey can be long; retries hash alike, so dedupe is unchanged.
+    """
+    sender = required(fields, "FromUserName")
+    msg_id = fields.get("MsgId")
+    if msg_id:
+        parts = ["message", sender, msg_id]
+    else:
+        created = required(fields, "CreateTime")
+        parts = ["event", sender, created, fields.get("Event", ""), fields.get("EventKey", "")]
+    return "wx_" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 def _message(
     fields: dict[str, str],
     kind: Kind,
@@ -35,11 +55,9 @@ def _message(
     note: str | None = None,
 ) -> InboundMessage:
     sender = required(fields, "FromUserName")
-    # Events have no MsgId; WeChat's retries of one event repeat FromUserName + CreateTime.
-    message_id = fields.get("MsgId") or f"{sender}:{required(fields, 'CreateTime')}"
     return InboundMessage(
         channel="wechat",
-        provider_message_id=message_id,
+        provider_message_id=dedupe_key(fields),
         sender=sender,
         text=text,
         kind=kind,

@@ -4,7 +4,8 @@ The 5-second rule: WeChat waits 5 s for a passive reply, then drops the connecti
 retries the same message (three tries in all). The answer is given passively when Rasa
 replies within `wechat_passive_seconds` (4 s); otherwise "success" acknowledges at once and
 the answer follows as a customer-service message from a background task. Retries meanwhile
-are duplicates (receipts) and get "success" too, so the resident gets exactly one answer.
+are duplicates (receipts, keyed by sender + MsgId: `inbound.dedupe_key`) and get "success" too,
+so the resident gets exactly one answer.
 """
 
 import asyncio
