@@ -40,10 +40,10 @@ MINUTE = 60.0
 
 
 def _crypto(settings: Settings) -> WeChatCrypto | None:
-    if not settings.wechat_safe_mode:
+    if not settings.wechat.safe_mode:
         return None
     try:
-        return WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
+        return WeChatCrypto(settings.wechat.token, settings.wechat.aes_key, settings.wechat.app_id)
     except Exception as error:  # wechatpy raises binascii/ValueError variants for a bad key
         raise SettingsError(f"WECHAT_AES_KEY is not a valid EncodingAESKey: {error}") from None
 
@@ -58,9 +58,9 @@ def _state(
     engine = get_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     metrics = Metrics()
-    if wechat_api is None and settings.wechat_app_id and settings.wechat_app_secret:
+    if wechat_api is None and settings.wechat.app_id and settings.wechat.app_secret:
         wechat_api = WeChatAPI(
-            settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base_url
+            settings.wechat.app_id, settings.wechat.app_secret, settings.wechat.api_base_url
         )
     probes = httpx.AsyncClient(base_url=settings.action_server_url, transport=probe_transport)
     pipeline = Pipeline(
@@ -142,7 +142,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         # Deliver WeChat answers still under way before the process goes.
-        await state.pipeline.drain(timeout=settings.wechat_async_timeout_seconds)
+        await state.pipeline.drain(timeout=settings.wechat.async_timeout_seconds)
         await state.pipeline.rasa.aclose()
         await state.probes.aclose()
         if state.wechat_api is not None:

@@ -27,7 +27,7 @@ async def twilio_sms(request: Request, state: StateDep) -> Response:
     # Verified before anything else is read: a forged post must cost nothing and store nothing.
     # The whole form, repeated keys included (the validator reads them with getlist).
     params = cast("Mapping[str, str]", form)
-    if not verify(url, params, request.headers.get(SIGNATURE_HEADER), settings.twilio_auth_token):
+    if not verify(url, params, request.headers.get(SIGNATURE_HEADER), settings.twilio.auth_token):
         return PlainTextResponse("invalid signature", status_code=403)
     fields = {name: value for name, value in form.items() if isinstance(value, str)}
     try:
