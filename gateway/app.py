@@ -24,19 +24,15 @@ from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.router import router as wechat_router
 from gateway.channels.wechat.security import WeChatCrypto
 from gateway.deps import LoginRequired
-from gateway.memory import SenderMemory
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
 from gateway.rasa_client import RasaClient
-from gateway.ratelimit import FailureWindow, TokenBucket
 from gateway.routes import admin, campaigns, chat, estimate, handoffs, health, login, policies
 from gateway.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, get_settings
-from gateway.state import HERE, LOGIN_WINDOW_SECONDS, GatewayState, templates
-from gateway.turns import Limits
+from gateway.shared import open_shared_state
+from gateway.state import HERE, GatewayState, templates
 from gateway.watch import HealthWatch, http_probe
 from registry.db import get_engine, make_sessionmaker
-
-MINUTE = 60.0
 
 
 def _crypto(settings: Settings) -> WeChatCrypto | None:
@@ -63,15 +59,13 @@ def _state(
             settings.wechat.app_id, settings.wechat.app_secret, settings.wechat.api_base_url
         )
     probes = httpx.AsyncClient(base_url=settings.action_server_url, transport=probe_transport)
+    shared = open_shared_state(settings, clock)
     pipeline = Pipeline(
         sessions=sessions,
         rasa=rasa or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
         secret=settings.secret_key.encode("utf-8"),
-        memory=SenderMemory(clock),
-        limits=Limits(
-            TokenBucket(settings.rate_limit_per_sender, MINUTE, clock),
-            TokenBucket(settings.rate_limit_global, MINUTE, clock),
-        ),
+        memory=shared.memory,
+        limits=shared.limits,
         metrics=metrics,
         action_server=HealthWatch(http_probe(probes)),
     )
@@ -86,8 +80,7 @@ def _state(
         probes=probes,
         wechat_api=wechat_api,
         wechat_crypto=_crypto(settings),
-        login_failures_by_ip=FailureWindow(settings.login_attempts, LOGIN_WINDOW_SECONDS, clock),
-        login_failures_by_user=FailureWindow(settings.login_attempts, LOGIN_WINDOW_SECONDS, clock),
+        shared=shared,
     )
 
 
@@ -148,6 +141,7 @@ def create_app(
         if state.wechat_api is not None:
             await state.wechat_api.aclose()
         state.engine.dispose()
+        state.shared.close()
 
     app = FastAPI(
         title="healthaid gateway",

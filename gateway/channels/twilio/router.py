@@ -40,7 +40,7 @@ async def twilio_sms(request: Request, state: StateDep) -> Response:
     turn = Turn("sms", inbound.sender, inbound.text, provider_id=inbound.provider_message_id)
     prepared, answer = await pipeline.handle(turn, settings.rasa_timeout_seconds)
     if answer is not None:
-        text = sms_first_page(answer.replies, pipeline.memory, prepared.sender_key)
+        text = await sms_first_page(answer.replies, pipeline.memory, prepared.sender_key)
         return Response(twiml([text]), media_type=TWIML)
     if prepared.decision == "reply":
         return Response(twiml([prepared.reply]), media_type=TWIML)

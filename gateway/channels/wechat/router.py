@@ -135,7 +135,7 @@ async def _converse(
     done, _ = await asyncio.wait({answering}, timeout=max(remaining, 0.0))
     if done:
         answer: Answer = answering.result()
-        return passive(wechat_text(answer.replies, pipeline.memory, prepared.sender_key))
+        return passive(await wechat_text(answer.replies, pipeline.memory, prepared.sender_key))
     pipeline.spawn(_deliver_later(state, answering, inbound.sender, prepared.sender_key))
     return PlainTextResponse(ACK)
 
@@ -144,7 +144,7 @@ async def _deliver_later(
     state: GatewayState, answering: "asyncio.Task[Answer]", openid: str, key: str
 ) -> None:
     answer = await answering
-    text = wechat_text(answer.replies, state.pipeline.memory, key)
+    text = await wechat_text(answer.replies, state.pipeline.memory, key)
     outcome = "sent"
     if state.wechat_api is None:
         outcome = "not_configured"
