@@ -133,7 +133,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, repr=False)
     redis_prefix: str = "healthaid"  # several deployments may share one Redis
     # How many gateway processes serve this deployment: uvicorn's workers (WEB_CONCURRENCY)
-    # or separate processes behind a proxy. More than one needs PostgreSQL and Redis.
+    # or separate processes behind a proxy. More than one needs PostgreSQL and Redis. The app
+    # cannot see uvicorn's --workers flag, so set WEB_CONCURRENCY rather than the flag.
     workers: PositiveInt = 1
 
     def __init__(self, **values: Any) -> None:
