@@ -52,9 +52,9 @@ lint: venv
 # pytest runs everything: unit tests, the YAML policy cases, the registry on SQLite and
 # PostgreSQL, the action tests, the NLU holdout, and the end-to-end tests that start the real
 # stack (gateway, Rasa with the trained model, action server) and a headless browser.
-# PostgreSQL runs for the duration of pytest only (scripts/postgres.sh with).
+# PostgreSQL and Redis run for the duration of pytest only (scripts/postgres.sh with, redis.sh with).
 test-python: venv browser rasa-train nlu-holdout
-	scripts/postgres.sh with $(BIN)/pytest -q
+	scripts/postgres.sh with scripts/redis.sh with $(BIN)/pytest -q
 
 test: lint rasa-validate rasa-test-stories test-python test-conversations
 	$(BIN)/healthaid policies check

@@ -26,27 +26,23 @@ from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.router import router as wechat_router
 from gateway.channels.wechat.security import WeChatCrypto
 from gateway.deps import LoginRequired
-from gateway.memory import SenderMemory
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
 from gateway.rasa_client import RasaClient
-from gateway.ratelimit import FailureWindow, TokenBucket
 from gateway.routes import admin, campaigns, chat, estimate, handoffs, health, login, policies
 from gateway.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, get_settings
-from gateway.state import HERE, LOGIN_WINDOW_SECONDS, GatewayState, templates
-from gateway.turns import Limits
+from gateway.shared import open_shared_state
+from gateway.state import HERE, GatewayState, templates
 from gateway.watch import HealthWatch, http_probe
 from registry.db import get_engine, make_sessionmaker
 from registry.retention import Retention
 
-MINUTE = 60.0
-
 
 def _crypto(settings: Settings) -> WeChatCrypto | None:
-    if not settings.wechat_safe_mode:
+    if not settings.wechat.safe_mode:
         return None
     try:
-        return WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
+        return WeChatCrypto(settings.wechat.token, settings.wechat.aes_key, settings.wechat.app_id)
     except Exception as error:  # wechatpy raises binascii/ValueError variants for a bad key
         raise SettingsError(f"WECHAT_AES_KEY is not a valid EncodingAESKey: {error}") from None
 
@@ -61,20 +57,18 @@ def _state(
     engine = get_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     metrics = Metrics()
-    if wechat_api is None and settings.wechat_app_id and settings.wechat_app_secret:
+    if wechat_api is None and settings.wechat.app_id and settings.wechat.app_secret:
         wechat_api = WeChatAPI(
-            settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base_url
+            settings.wechat.app_id, settings.wechat.app_secret, settings.wechat.api_base_url
         )
     probes = httpx.AsyncClient(base_url=settings.action_server_url, transport=probe_transport)
+    shared = open_shared_state(settings, clock)
     pipeline = Pipeline(
         sessions=sessions,
         rasa=rasa or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
         secret=settings.secret_key.encode("utf-8"),
-        memory=SenderMemory(clock),
-        limits=Limits(
-            TokenBucket(settings.rate_limit_per_sender, MINUTE, clock),
-            TokenBucket(settings.rate_limit_global, MINUTE, clock),
-        ),
+        memory=shared.memory,
+        limits=shared.limits,
         metrics=metrics,
         action_server=HealthWatch(http_probe(probes)),
     )
@@ -89,8 +83,7 @@ def _state(
         probes=probes,
         wechat_api=wechat_api,
         wechat_crypto=_crypto(settings),
-        login_failures_by_ip=FailureWindow(settings.login_attempts, LOGIN_WINDOW_SECONDS, clock),
-        login_failures_by_user=FailureWindow(settings.login_attempts, LOGIN_WINDOW_SECONDS, clock),
+        shared=shared,
     )
 
 
@@ -153,12 +146,13 @@ def create_app(
         with contextlib.suppress(asyncio.CancelledError):
             await purging
         # Deliver WeChat answers still under way before the process goes.
-        await state.pipeline.drain(timeout=settings.wechat_async_timeout_seconds)
+        await state.pipeline.drain(timeout=settings.wechat.async_timeout_seconds)
         await state.pipeline.rasa.aclose()
         await state.probes.aclose()
         if state.wechat_api is not None:
             await state.wechat_api.aclose()
         state.engine.dispose()
+        state.shared.close()
 
     app = FastAPI(
         title="healthaid gateway",

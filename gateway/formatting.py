@@ -5,9 +5,12 @@ digit reply is mapped back (`gateway.turns`). SMS pages hold at most 3 segments;
 for 「更多」.
 """
 
+from starlette.concurrency import run_in_threadpool
+
 from gateway.channels.sms_format import numbered_choices, paginate
-from gateway.memory import SenderMemory
+from gateway.logs import get_logger, short
 from gateway.rasa_client import Button, Reply
+from gateway.shared import SenderMemory, SharedStateError
 
 SMS_PAGE_SEGMENTS = 3
 
@@ -21,24 +24,39 @@ def _with_choices(answer: list[Reply]) -> tuple[str, list[Button]]:
     return text, buttons
 
 
-def sms_first_page(answer: list[Reply], memory: SenderMemory, key: str) -> str:
+async def _remember(
+    memory: SenderMemory, key: str, buttons: list[Button], pages: list[str]
+) -> None:
+    # In a worker thread: the Redis implementation blocks. If the store is down the answer
+    # still goes out; the resident then types the choice in words.
+    try:
+        await run_in_threadpool(memory.remember, key, buttons, pages)
+    except SharedStateError as error:
+        get_logger().warning(
+            "shared_state_error", extra={"sender": short(key), "error": str(error)}
+        )
+
+
+async def sms_first_page(answer: list[Reply], memory: SenderMemory, key: str) -> str:
     text, buttons = _with_choices(answer)
     pages = paginate(text, SMS_PAGE_SEGMENTS)
-    memory.remember(key, buttons, pages[1:])
+    await _remember(memory, key, buttons, pages[1:])
     return pages[0]
 
 
-def wechat_text(answer: list[Reply], memory: SenderMemory, key: str) -> str:
+async def wechat_text(answer: list[Reply], memory: SenderMemory, key: str) -> str:
     # A passive reply or customer-service message holds 2048 bytes; answers are far shorter,
     # and WeChat shows long text well, so no pages here.
     text, buttons = _with_choices(answer)
-    memory.remember(key, buttons, [])
+    await _remember(memory, key, buttons, [])
     return text
 
 
-def web_replies(answer: list[Reply], memory: SenderMemory, key: str) -> list[dict[str, object]]:
+async def web_replies(
+    answer: list[Reply], memory: SenderMemory, key: str
+) -> list[dict[str, object]]:
     buttons = [button for reply in answer for button in reply.buttons]
-    memory.remember(key, buttons, [])
+    await _remember(memory, key, buttons, [])
     return [
         {
             "text": reply.text,

@@ -22,11 +22,11 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway import replies
 from gateway.logs import get_logger, short
-from gateway.memory import SenderMemory
 from gateway.metrics import Metrics
 from gateway.rasa_client import RasaClient, RasaError, RasaTimeout, Reply
+from gateway.shared import MessageLimits, SenderMemory, SharedStateError
 from gateway.text import sender_key
-from gateway.turns import Limits, Prepared, Turn, prepare
+from gateway.turns import Prepared, Turn, prepare
 from gateway.watch import HealthWatch
 from registry import traffic
 from registry.idnumber import mask_in_text
@@ -52,7 +52,7 @@ class Pipeline:
     rasa: RasaClient
     secret: bytes
     memory: SenderMemory
-    limits: Limits
+    limits: MessageLimits
     metrics: Metrics
     record_topics: bool = True
     action_server: HealthWatch | None = None
@@ -67,11 +67,13 @@ class Pipeline:
         self.metrics.requests.labels(turn.channel).inc()
         try:
             prepared = await run_in_threadpool(self._prepare, turn, key)
-        except SQLAlchemyError as error:
-            # "database is locked", a lost PostgreSQL connection: answer, never crash.
-            self.metrics.failures.labels(turn.channel, "database").inc()
+        except (SQLAlchemyError, SharedStateError) as error:
+            # "database is locked", a lost PostgreSQL connection, Redis down: answer, never
+            # crash. The transaction is rolled back, so a retry of the message is not a duplicate.
+            store = "database" if isinstance(error, SQLAlchemyError) else "shared_state"
+            self.metrics.failures.labels(turn.channel, store).inc()
             log.warning(
-                "database_error",
+                f"{store}_error",
                 extra={
                     "channel": turn.channel,
                     "sender": short(key),

@@ -1,17 +1,34 @@
 """The gateway's settings, read from the environment once, through `get_settings()`.
 
-Nothing is read at import time: tests build `Settings(...)` directly or call
-`Settings.from_env(environ)`, and `get_settings.cache_clear()` forgets the cached copy.
-Secrets have no working default outside development, and placeholders are refused there.
+pydantic-settings reads them: every field is `HEALTHAID_<NAME>`, and a channel's fields are
+nested under it with a double underscore (`HEALTHAID_WECHAT__TOKEN`,
+`HEALTHAID_WECHAT__PASSIVE_SECONDS`, `HEALTHAID_TWILIO__AUTH_TOKEN`). The names used before
+(`WECHAT_TOKEN`, `TWILIO_AUTH_TOKEN`, `RASA_URL`, ...; `LEGACY_NAMES`) still work, and lose to
+the `HEALTHAID_` name when both are set. An empty variable counts as unset.
+
+Nothing is read at import time: tests build `Settings(...)` directly, and
+`get_settings.cache_clear()` forgets the cached copy. Secrets have no working default outside
+development, and placeholders are refused there. Several gateway processes (`workers`) need
+PostgreSQL and Redis, since each process would otherwise keep its own limits and memory.
 """
 
 import functools
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from registry.db import URL_VARIABLE, database_url
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from registry.db import default_url
 
 Environment = Literal["development", "production"]
 
@@ -23,6 +40,21 @@ PLACEHOLDERS = frozenset(
     {"", "changeme", "change-me", "change_me", "secret", "password", "xxx", "todo", "test"}
 )
 
+# Variable names from before the nested settings, kept because scripts, healthaid/stack.py,
+# the benchmarks and deployments set them. WEB_CONCURRENCY is what uvicorn reads for --workers.
+LEGACY_NAMES: dict[str, tuple[str, ...]] = {
+    "TWILIO_AUTH_TOKEN": ("twilio", "auth_token"),
+    "WECHAT_TOKEN": ("wechat", "token"),
+    "WECHAT_APP_ID": ("wechat", "app_id"),
+    "WECHAT_APP_SECRET": ("wechat", "app_secret"),
+    "WECHAT_AES_KEY": ("wechat", "aes_key"),
+    "WECHAT_API_BASE_URL": ("wechat", "api_base_url"),
+    "RASA_URL": ("rasa_url",),
+    "ACTION_SERVER_URL": ("action_server_url",),
+    "RASA_TIMEOUT_SECONDS": ("rasa_timeout_seconds",),
+    "WEB_CONCURRENCY": ("workers",),
+}
+
 
 class SettingsError(ValueError):
     """The environment does not describe a gateway that may start."""
@@ -32,90 +64,145 @@ def _placeholder(value: str) -> bool:
     return value.strip().lower() in PLACEHOLDERS or value == DEVELOPMENT_SECRET_KEY
 
 
-@dataclass(frozen=True)
-class Settings:
+class TwilioSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    auth_token: str = Field("", repr=False)
+
+
+class WeChatSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    token: str = Field("", repr=False)
+    app_id: str = ""
+    app_secret: str = Field("", repr=False)
+    aes_key: str = Field("", repr=False)  # EncodingAESKey: set means safe (encrypted) mode
+    api_base_url: str = "https://api.weixin.qq.com"
+    # WeChat drops the connection after 5 s; answer passively only within this.
+    passive_seconds: PositiveFloat = 4.0
+    # How long a WeChat answer may take before it is given up (then 「系统繁忙」 is sent).
+    async_timeout_seconds: PositiveFloat = 60.0
+
+    @property
+    def safe_mode(self) -> bool:
+        return bool(self.aes_key)
+
+
+class LegacyNames(PydanticBaseSettingsSource):
+    """The variables of `LEGACY_NAMES`, as a source ranked after the `HEALTHAID_` names."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ reads every name at once
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for variable, path in LEGACY_NAMES.items():
+            raw = os.environ.get(variable)
+            if not raw:
+                continue
+            target = values
+            for part in path[:-1]:
+                target = target.setdefault(part, {})
+            target[path[-1]] = raw
+        return values
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HEALTHAID_",
+        env_nested_delimiter="__",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+    )
+
     env: Environment = "development"
-    database_url: str = field(default_factory=database_url)
-    secret_key: str = DEVELOPMENT_SECRET_KEY
+    database_url: str = Field(default_factory=default_url, repr=False)  # may hold a password
+    secret_key: str = Field(DEVELOPMENT_SECRET_KEY, repr=False)
     public_base_url: str | None = None
-    twilio_auth_token: str = ""
-    wechat_token: str = ""
-    wechat_app_id: str = ""
-    wechat_app_secret: str = field(default="", repr=False)
-    wechat_aes_key: str = field(default="", repr=False)
-    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    twilio: TwilioSettings = TwilioSettings()
+    wechat: WeChatSettings = WeChatSettings()
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
-    rasa_timeout_seconds: float = 8.0
-    # WeChat drops the connection after 5 s; answer passively only within this.
-    wechat_passive_seconds: float = 4.0
-    # How long a WeChat answer may take before it is given up (then 「系统繁忙」 is sent).
-    wechat_async_timeout_seconds: float = 60.0
-    rate_limit_per_sender: int = 20  # messages per minute from one sender
-    rate_limit_global: int = 6000  # messages per minute through the whole gateway
-    login_attempts: int = 5  # failed sign-ins per 15 minutes, per IP and per username
+    rasa_timeout_seconds: PositiveFloat = 8.0
+    rate_limit_per_sender: PositiveInt = 20  # messages per minute from one sender
+    rate_limit_global: PositiveInt = 6000  # messages per minute through the whole gateway
+    login_attempts: PositiveInt = 5  # failed sign-ins per 15 minutes, per IP and per username
+    # Where the gateway's shared state lives (sender memory, limits, reply cache): in this
+    # process when unset, in Redis (redis://host:port/db) when set.
+    redis_url: str | None = Field(None, repr=False)
+    redis_prefix: str = "healthaid"  # several deployments may share one Redis
+    # How many gateway processes serve this deployment: uvicorn's workers (WEB_CONCURRENCY)
+    # or separate processes behind a proxy. More than one needs PostgreSQL and Redis. The app
+    # cannot see uvicorn's --workers flag, so set WEB_CONCURRENCY rather than the flag.
+    workers: PositiveInt = 1
 
-    def __post_init__(self) -> None:
-        if self.env not in ("development", "production"):
-            raise SettingsError(f"HEALTHAID_ENV must be development or production: {self.env!r}")
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise SettingsError(_describe(error)) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # No .env file and no secrets directory: the environment is the only input.
+        return init_settings, env_settings, LegacyNames(settings_cls)
+
+    @model_validator(mode="after")
+    def _may_start(self) -> "Settings":
         if self.env == "production":
             if _placeholder(self.secret_key) or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
-                raise SettingsError(
+                raise ValueError(
                     "HEALTHAID_SECRET_KEY must be set to a random value of at least "
                     f"{MIN_SECRET_KEY_LENGTH} characters in production"
                 )
-            for name in ("twilio_auth_token", "wechat_token", "wechat_app_secret"):
-                value = getattr(self, name)
+            secrets = {
+                "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
+                "WECHAT_TOKEN": self.wechat.token,
+                "WECHAT_APP_SECRET": self.wechat.app_secret,
+            }
+            for name, value in secrets.items():
                 if value and _placeholder(value):
-                    raise SettingsError(f"{name.upper()} is a placeholder: {value!r}")
-        if self.rasa_timeout_seconds <= 0 or self.wechat_passive_seconds <= 0:
-            raise SettingsError("timeouts must be positive")
+                    raise ValueError(f"{name} is a placeholder: {value!r}")
+        if self.workers > 1:
+            if make_url(self.database_url).get_backend_name() == "sqlite":
+                raise ValueError(
+                    f"{self.workers} gateway workers need PostgreSQL (HEALTHAID_DATABASE_URL), "
+                    "not SQLite"
+                )
+            if not self.redis_url:
+                raise ValueError(
+                    f"{self.workers} gateway workers need Redis (HEALTHAID_REDIS_URL) to share "
+                    "sender memory and limits"
+                )
+        return self
 
     @property
     def secure_cookies(self) -> bool:
         """Cookies get the Secure flag when the public address is https."""
         return bool(self.public_base_url and self.public_base_url.startswith("https://"))
 
-    @property
-    def wechat_safe_mode(self) -> bool:
-        return bool(self.wechat_aes_key)
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        env = os.environ if environ is None else environ
-        mode = env.get("HEALTHAID_ENV", "development")
-        secret = env.get("HEALTHAID_SECRET_KEY", "")
-        if not secret and mode == "development":
-            secret = DEVELOPMENT_SECRET_KEY
-        values: dict[str, object] = {
-            "env": mode,
-            "database_url": env.get(URL_VARIABLE) or database_url(),
-            "secret_key": secret,
-            "public_base_url": env.get("HEALTHAID_PUBLIC_BASE_URL") or None,
-            "twilio_auth_token": env.get("TWILIO_AUTH_TOKEN", ""),
-            "wechat_token": env.get("WECHAT_TOKEN", ""),
-            "wechat_app_id": env.get("WECHAT_APP_ID", ""),
-            "wechat_app_secret": env.get("WECHAT_APP_SECRET", ""),
-            "wechat_aes_key": env.get("WECHAT_AES_KEY", ""),
-            "wechat_api_base_url": env.get("WECHAT_API_BASE_URL") or cls.wechat_api_base_url,
-            "rasa_url": env.get("RASA_URL") or cls.rasa_url,
-            "action_server_url": env.get("ACTION_SERVER_URL") or cls.action_server_url,
-        }
-        numbers = {
-            "rasa_timeout_seconds": ("RASA_TIMEOUT_SECONDS", float),
-            "rate_limit_per_sender": ("HEALTHAID_RATE_LIMIT_PER_SENDER", int),
-            "rate_limit_global": ("HEALTHAID_RATE_LIMIT_GLOBAL", int),
-        }
-        for name, (variable, kind) in numbers.items():
-            raw = env.get(variable)
-            if raw:
-                try:
-                    values[name] = kind(raw)
-                except ValueError:
-                    raise SettingsError(f"{variable} is not a number: {raw!r}") from None
-        return cls(**values)  # type: ignore[arg-type]
+def _describe(error: ValidationError) -> str:
+    """One line per problem, naming the variable as a person would set it."""
+    lines = []
+    for problem in error.errors():
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        path = [str(part) for part in problem["loc"]]
+        if path:
+            lines.append(f"HEALTHAID_{'__'.join(path).upper()}: {message}")
+        else:
+            lines.append(message)
+    return "; ".join(lines)
 
 
 @functools.cache
 def get_settings() -> Settings:
-    return Settings.from_env()
+    return Settings()

@@ -13,11 +13,10 @@ from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.security import WeChatCrypto
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline
-from gateway.ratelimit import FailureWindow
 from gateway.settings import Settings
+from gateway.shared import SharedState
 
 HERE = Path(__file__).resolve().parent
-LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 @dataclass
@@ -32,8 +31,7 @@ class GatewayState:
     probes: httpx.AsyncClient  # readiness checks of the action server
     wechat_api: WeChatAPI | None
     wechat_crypto: WeChatCrypto | None
-    login_failures_by_ip: FailureWindow
-    login_failures_by_user: FailureWindow
+    shared: SharedState  # sender memory, limits, sign-in failures, replies (this process or Redis)
 
 
 def templates() -> Jinja2Templates:

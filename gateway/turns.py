@@ -11,16 +11,14 @@ from sqlalchemy.orm import Session
 
 from gateway import letters, replies
 from gateway.channels.sms_format import choice_for_reply
-from gateway.memory import SenderMemory
 from gateway.messages import Channel
 from gateway.rasa_client import Button
-from gateway.ratelimit import TokenBucket
+from gateway.shared import MessageLimits, SenderMemory
 from gateway.text import clip, redact_id_numbers
 from registry import campaigns, tokens, traffic
 from registry.people_models import Campaign
 
 Decision = Literal["duplicate", "silent", "reply", "ask"]
-GLOBAL_KEY = "*"
 
 
 @dataclass(frozen=True)
@@ -48,16 +46,6 @@ class Prepared:
     message_id: int | None = None
     reply: str = ""
     topic: str | None = None  # known already (campaign start, button payload)
-
-
-@dataclass
-class Limits:
-    per_sender: TokenBucket
-    overall: TokenBucket
-
-    def allow(self, sender_key: str) -> bool:
-        # Per sender first: one noisy sender must not use up everyone's overall budget.
-        return self.per_sender.allow(sender_key) and self.overall.allow(GLOBAL_KEY)
 
 
 def _button_choice(text: str, buttons: list[Button]) -> Button | None:
@@ -93,7 +81,7 @@ def prepare(
     sender_key: str,
     *,
     memory: SenderMemory,
-    limits: Limits,
+    limits: MessageLimits,
 ) -> Prepared:
     """Decide what happens to `turn`; the caller commits the session afterwards."""
     if turn.provider_id and traffic.seen_before(session, turn.channel, turn.provider_id):

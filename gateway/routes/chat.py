@@ -115,5 +115,5 @@ async def _converse(state: GatewayState, turn: Turn, key: str) -> list[dict[str,
     pipeline = state.pipeline
     prepared, answer = await pipeline.handle(turn, state.settings.rasa_timeout_seconds)
     if answer is not None:
-        return web_replies(answer.replies, pipeline.memory, key)
+        return await web_replies(answer.replies, pipeline.memory, key)
     return [{"text": prepared.reply or replies.BUSY, "buttons": []}]

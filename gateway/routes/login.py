@@ -5,6 +5,7 @@ guess slow, the limit makes guessing a password hopeless. A successful sign-in s
 session (new CSRF token), so a token planted before sign-in is useless afterwards.
 """
 
+import contextlib
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -15,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from gateway.auth import WebSession, clear_session, save_session
 from gateway.deps import CadreDep, StateDep, WebSessionDep, require_csrf
 from gateway.logs import get_logger
+from gateway.replies import BUSY
+from gateway.shared import SharedStateError
 from gateway.state import GatewayState
 from registry import cadres
 
@@ -68,6 +71,18 @@ def _authenticate(state: GatewayState, username: str, password: str) -> int | No
         return cadre.id if cadre else None
 
 
+def _blocked(state: GatewayState, ip: str, user_key: str) -> bool:
+    shared = state.shared
+    return shared.login_failures_by_ip.blocked(ip) or shared.login_failures_by_user.blocked(
+        user_key
+    )
+
+
+def _record_failure(state: GatewayState, ip: str, user_key: str) -> None:
+    state.shared.login_failures_by_ip.record(ip)
+    state.shared.login_failures_by_user.record(user_key)
+
+
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 async def login(
     request: Request,
@@ -79,14 +94,19 @@ async def login(
 ) -> Response:
     ip = request.client.host if request.client else "unknown"
     user_key = username.strip().lower()
-    by_ip, by_user = state.login_failures_by_ip, state.login_failures_by_user
     target = _safe_next(next)
-    if by_ip.blocked(ip) or by_user.blocked(user_key):
+    # In worker threads: with Redis these calls block.
+    try:
+        blocked = await run_in_threadpool(_blocked, state, ip, user_key)
+    except SharedStateError:
+        # Without the failure counts there is no guessing limit: no sign-in until Redis is back.
+        return _page(request, state, web, error=BUSY, next_path=target, status=503)
+    if blocked:
         return _page(request, state, web, error=TOO_MANY, next_path=target, status=429)
     cadre_id = await run_in_threadpool(_authenticate, state, username.strip(), password)
     if cadre_id is None:
-        by_ip.record(ip)
-        by_user.record(user_key)
+        with contextlib.suppress(SharedStateError):  # the answer is "wrong password" anyway
+            await run_in_threadpool(_record_failure, state, ip, user_key)
         get_logger().info("login_failed")
         return _page(request, state, web, error=WRONG, next_path=target, status=401)
     get_logger().info("login", extra={"cadre_id": cadre_id})

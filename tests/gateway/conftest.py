@@ -85,19 +85,27 @@ def fake_wechat() -> FakeWeChat:
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
+    """Production settings for tests; `wechat_token=...` overrides `wechat.token` and so on."""
     values: dict[str, Any] = {
         "env": "production",
         "database_url": url,
         "secret_key": SECRET_KEY,
         "public_base_url": BASE,
-        "twilio_auth_token": TWILIO_TOKEN,
-        "wechat_token": WECHAT_TOKEN,
-        "wechat_app_id": APP_ID,
-        "wechat_app_secret": APP_SECRET,
-        "wechat_api_base_url": "http://fake-wechat",
+        "twilio": {"auth_token": TWILIO_TOKEN},
+        "wechat": {
+            "token": WECHAT_TOKEN,
+            "app_id": APP_ID,
+            "app_secret": APP_SECRET,
+            "api_base_url": "http://fake-wechat",
+        },
         "action_server_url": "http://actions.test",
     }
-    values.update(overrides)
+    for name, value in overrides.items():
+        channel, _, field = name.partition("_")
+        if channel in ("twilio", "wechat"):
+            values[channel][field] = value
+        else:
+            values[name] = value
     return Settings(**values)
 
 

@@ -76,17 +76,16 @@ async def test_info_logs_carry_hashed_senders_and_no_message_bodies(
 async def test_a_sender_over_the_limit_gets_a_polite_reply(
     app_factory: Callable[..., FastAPI], rasa: FakeRasa
 ) -> None:
-    now = [1_000.0]
-    app = app_factory(rate_limit_per_sender=3, clock=lambda: now[0])
+    # That the window moves on (a minute later the sender is served again) is the limits
+    # library's clock, tested with a short window in tests/gateway/shared/.
+    app = app_factory(rate_limit_per_sender=3)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         answers = [(await post_sms(client, sms_form("你好", sid=f"SM{i}"))).text for i in range(5)]
         other = await post_sms(client, sms_form("你好", sid="SMx", From="+8613900139000"))
-        now[0] += 60  # a minute later the bucket has refilled
-        later = await post_sms(client, sms_form("你好", sid="SMy"))
 
     assert sum("发送得太快" in a for a in answers) == 2
-    assert len(rasa.received) == 5
-    assert "您问的是" in other.text and "您问的是" in later.text
+    assert len(rasa.received) == 4
+    assert "您问的是" in other.text
 
 
 async def test_the_overall_limit_protects_rasa_from_a_flood(

@@ -32,7 +32,7 @@ async def twilio_sms(request: Request, state: StateDep) -> Response:
     # Verified before anything else is read: a forged post must cost nothing and store nothing.
     # The whole form, repeated keys included (the validator reads them with getlist).
     params = cast("Mapping[str, str]", form)
-    if not verify(url, params, request.headers.get(SIGNATURE_HEADER), settings.twilio_auth_token):
+    if not verify(url, params, request.headers.get(SIGNATURE_HEADER), settings.twilio.auth_token):
         return PlainTextResponse("invalid signature", status_code=403)
     fields = {name: value for name, value in form.items() if isinstance(value, str)}
     try:
@@ -50,7 +50,7 @@ async def twilio_sms(request: Request, state: StateDep) -> Response:
     turn = Turn("sms", inbound.sender, inbound.text, provider_id=inbound.provider_message_id)
     prepared, answer = await pipeline.handle(turn, settings.rasa_timeout_seconds)
     if answer is not None:
-        text = sms_first_page(answer.replies, pipeline.memory, prepared.sender_key)
+        text = await sms_first_page(answer.replies, pipeline.memory, prepared.sender_key)
         return Response(twiml([text]), media_type=TWIML)
     if prepared.decision == "reply":
         return Response(twiml([prepared.reply]), media_type=TWIML)

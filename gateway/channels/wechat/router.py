@@ -2,7 +2,7 @@
 
 The 5-second rule: WeChat waits 5 s for a passive reply, then drops the connection and
 retries the same message (three tries in all). The answer is given passively when Rasa
-replies within `wechat_passive_seconds` (4 s); otherwise "success" acknowledges at once and
+replies within `wechat.passive_seconds` (4 s); otherwise "success" acknowledges at once and
 the answer follows as a customer-service message from a background task. Retries meanwhile
 are duplicates (receipts, keyed by sender + MsgId: `inbound.dedupe_key`) and get "success" too,
 so the resident gets exactly one answer.
@@ -42,11 +42,11 @@ def _refusal(error: InboundError) -> PlainTextResponse:
 async def wechat_verify(request: Request, state: StateDep) -> Response:
     query = request.query_params
     settings = state.settings
-    if not settings.wechat_token:
+    if not settings.wechat.token:
         return PlainTextResponse("WeChat is not configured", status_code=503)
     try:
         echo = verify_url(
-            settings.wechat_token,
+            settings.wechat.token,
             query.get("timestamp", ""),
             query.get("nonce", ""),
             query.get("echostr", ""),
@@ -75,7 +75,7 @@ def _plaintext(request: Request, body: bytes, state: GatewayState) -> str | byte
             state.wechat_crypto,
             now=state.clock(),
         )
-    token = state.settings.wechat_token
+    token = state.settings.wechat.token
     if not check_signature(token, timestamp, nonce, query.get("signature"), now=state.clock()):
         raise BadSignature("signature does not match")
     return body
@@ -84,7 +84,7 @@ def _plaintext(request: Request, body: bytes, state: GatewayState) -> str | byte
 @router.post("/wechat", include_in_schema=False)
 async def wechat_message(request: Request, state: StateDep) -> Response:
     arrived = state.clock()
-    if not state.settings.wechat_token:
+    if not state.settings.wechat.token:
         return PlainTextResponse("WeChat is not configured", status_code=503)
     try:
         xml = _plaintext(request, await request.body(), state)
@@ -130,13 +130,13 @@ async def _converse(
     if prepared.decision != "ask":
         return PlainTextResponse(ACK)
     answering = pipeline.spawn(
-        pipeline.ask(prepared, "wechat", state.settings.wechat_async_timeout_seconds)
+        pipeline.ask(prepared, "wechat", state.settings.wechat.async_timeout_seconds)
     )
-    remaining = state.settings.wechat_passive_seconds - (state.clock() - arrived)
+    remaining = state.settings.wechat.passive_seconds - (state.clock() - arrived)
     done, _ = await asyncio.wait({answering}, timeout=max(remaining, 0.0))
     if done:
         answer: Answer = answering.result()
-        return passive(wechat_text(answer.replies, pipeline.memory, prepared.sender_key))
+        return passive(await wechat_text(answer.replies, pipeline.memory, prepared.sender_key))
     pipeline.spawn(_deliver_later(state, answering, inbound.sender, prepared.sender_key))
     return PlainTextResponse(ACK)
 
@@ -145,7 +145,7 @@ async def _deliver_later(
     state: GatewayState, answering: "asyncio.Task[Answer]", openid: str, key: str
 ) -> None:
     answer = await answering
-    text = wechat_text(answer.replies, state.pipeline.memory, key)
+    text = await wechat_text(answer.replies, state.pipeline.memory, key)
     outcome = "sent"
     if state.wechat_api is None:
         outcome = "not_configured"
