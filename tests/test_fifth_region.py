@@ -52,6 +52,18 @@ def _run(policies: Path, code: str) -> Any:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _policies_check(policies: Path) -> subprocess.CompletedProcess[str]:
+    """`healthaid policies check` in a fresh process on `policies`."""
+    return subprocess.run(
+        [sys.executable, "-m", "healthaid", "policies", "check"],
+        env=_env(policies),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_the_fixture_is_data_only() -> None:
     suffixes = {path.suffix for path in FIXTURE.rglob("*") if path.is_file()}
     assert suffixes == {".yaml", ".md"}
@@ -71,14 +83,7 @@ def test_the_loader_and_the_policies_check_take_the_new_region(policies: Path) -
     assert found[0][-1] == ["yangli", "样例县", "样例"]  # order: 5, after the four
     assert "yangli" in found[1]
 
-    check = subprocess.run(
-        [sys.executable, "-m", "healthaid", "policies", "check"],
-        env=_env(policies),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    check = _policies_check(policies)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "policies: 5 regions loaded and valid" in check.stdout
     assert "0 failed" in check.stdout
@@ -240,14 +245,7 @@ def test_the_policies_check_names_a_new_regions_mistakes(
         start = text.index("  charity:")
         answers.write_text(text[:start] + text[text.index("  rates:") :], "utf-8")
 
-    check = subprocess.run(
-        [sys.executable, "-m", "healthaid", "policies", "check"],
-        env=_env(broken),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    check = _policies_check(broken)
 
     assert check.returncode != 0
     assert said in check.stdout + check.stderr
