@@ -18,16 +18,6 @@ from registry.sqltypes import utcnow
 STATUSES = frozenset({"pending", "answered", "unanswered", "failed"})
 
 
-def seen_before(session: Session, channel: str, provider_id: str) -> bool:
-    """Record the provider's message id; True when it was recorded already (a retry). The
-    unique constraint decides (ON CONFLICT DO NOTHING), so copies at once cannot both pass."""
-    values = {"channel": channel, "provider_id": provider_id, "received_at": utcnow()}
-    inserted = upsert.insert_or_ignore(
-        session, Receipt.__table__, ("channel", "provider_id"), values
-    )
-    return not inserted
-
-
 class Claim(StrEnum):
     """What `claim` found for a provider message id."""
 
