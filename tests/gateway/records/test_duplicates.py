@@ -122,3 +122,25 @@ async def test_a_copy_while_the_answer_is_still_coming_waits_for_it_not_an_empty
 
     assert messages(copy) == messages(original.result()) == ["您问的是：先诊疗后付费是什么"]
     assert BUSY not in copy.text and len(stack.rasa.received) == 1
+
+
+async def test_a_wechat_retry_after_the_first_worker_died_is_answered_passively(
+    stack: Stack,
+) -> None:
+    stack.rasa.delay = 30.0
+    settings = {"wechat_passive_seconds": 0.3, "claim_margin_seconds": 0.3}  # claims of 0.6 s
+    apps = stack.app(**settings), stack.app(**settings)
+    async with stack.clients(*apps) as (dying, other):
+        killed = wechat_post(dying, "住院押金要交吗", "7003")
+        while not stack.rasa.received:
+            await asyncio.sleep(0.01)
+        killed.cancel()
+        for task in list(apps[0].state.gateway.pipeline._tasks):
+            task.cancel()  # the process is gone, with the Rasa call it had under way
+        stack.rasa.delay = 0.0
+        await asyncio.sleep(0.7)  # WeChat's next try comes about 5 s after the first
+
+        retry = await wechat_post(other, "住院押金要交吗", "7003")
+
+    assert read_xml(retry.content)["Content"] == "您问的是：住院押金要交吗"
+    assert recorded(stack) == (["failed", "answered"], 1)
