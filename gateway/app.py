@@ -23,15 +23,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway import housekeeping, logs
 from gateway.channels.twilio.router import router as twilio_router
 from gateway.channels.wechat.api import WeChatAPI
+from gateway.channels.wechat.delivery import wechat_delivery
 from gateway.channels.wechat.router import router as wechat_router
 from gateway.channels.wechat.security import WeChatCrypto
 from gateway.deps import LoginRequired
 from gateway.metrics import Metrics
+from gateway.outbox import Deliver, OutboxSender
 from gateway.pipeline import Pipeline
 from gateway.rasa_client import RasaClient
 from gateway.routes import admin, campaigns, chat, estimate, handoffs, health, login, policies
 from gateway.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, get_settings
-from gateway.shared import open_shared_state
+from gateway.shared import SharedState, open_shared_state
 from gateway.state import HERE, GatewayState, templates
 from gateway.watch import HealthWatch, http_probe
 from registry.db import get_engine, make_sessionmaker
@@ -53,6 +55,7 @@ def _state(
     wechat_api: WeChatAPI | None,
     clock: Callable[[], float],
     probe_transport: httpx.AsyncBaseTransport | None,
+    shared: SharedState | None,
 ) -> GatewayState:
     engine = get_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
@@ -62,7 +65,10 @@ def _state(
             settings.wechat.app_id, settings.wechat.app_secret, settings.wechat.api_base_url
         )
     probes = httpx.AsyncClient(base_url=settings.action_server_url, transport=probe_transport)
-    shared = open_shared_state(settings, clock)
+    shared = shared or open_shared_state(settings, clock)
+    channels: dict[str, Deliver] = {}
+    if wechat_api is not None:
+        channels["wechat"] = wechat_delivery(wechat_api)
     pipeline = Pipeline(
         sessions=sessions,
         rasa=rasa or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
@@ -70,6 +76,8 @@ def _state(
         memory=shared.memory,
         limits=shared.limits,
         metrics=metrics,
+        replies=shared.replies,
+        claim_margin=settings.claim_margin_seconds,
         action_server=HealthWatch(http_probe(probes)),
     )
     return GatewayState(
@@ -84,6 +92,14 @@ def _state(
         wechat_api=wechat_api,
         wechat_crypto=_crypto(settings),
         shared=shared,
+        outbox=OutboxSender(
+            sessions,
+            channels,
+            metrics,
+            lease_seconds=settings.outbox.lease_seconds,
+            poll_seconds=settings.outbox.poll_seconds,
+            max_attempts=settings.outbox.max_attempts,
+        ),
     )
 
 
@@ -128,25 +144,33 @@ def create_app(
     *,
     probe_transport: httpx.AsyncBaseTransport | None = None,
     retention: Retention | None = None,
+    shared: SharedState | None = None,
 ) -> FastAPI:
     """The gateway app. `retention` (default: from the environment, registry/retention.py)
-    is what the hourly purge of receipts and expired tokens keeps."""
+    is what the hourly purge of receipts and expired tokens keeps. `shared` (default: what
+    the settings choose) lets tests give two apps in one process the same in-process state,
+    as two processes share Redis."""
     settings = settings or get_settings()
     retention = retention or Retention.from_env()
     logs.configure()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:
         logs.get_logger().warning("development_secret_key: set HEALTHAID_SECRET_KEY")
-    state = _state(settings, rasa, wechat_api, clock or time.time, probe_transport)
+    state = _state(settings, rasa, wechat_api, clock or time.time, probe_transport, shared)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         purging = asyncio.create_task(housekeeping.purge_periodically(state.sessions, retention))
+        sending = asyncio.create_task(state.outbox.run())
         yield
         purging.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purging
-        # Deliver WeChat answers still under way before the process goes.
+        # Deliver WeChat answers still under way before the process goes; what is left in the
+        # outbox is sent by the other processes, or by this one when it starts again.
         await state.pipeline.drain(timeout=settings.wechat.async_timeout_seconds)
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
         await state.pipeline.rasa.aclose()
         await state.probes.aclose()
         if state.wechat_api is not None:

@@ -31,9 +31,10 @@ class Metrics:
             registry=self.registry,
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
         )
-        self.wechat_async = Counter(
-            "healthaid_wechat_async_deliveries",
-            "WeChat answers sent through the customer-service API, by outcome",
-            ["outcome"],
+        self.outbox = Counter(
+            "healthaid_outbox_deliveries",
+            "Send attempts of messages outside an HTTP reply (WeChat customer-service "
+            "messages), by channel and outcome",
+            ["channel", "outcome"],
             registry=self.registry,
         )

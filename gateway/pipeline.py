@@ -1,9 +1,15 @@
 """The inbound pipeline every channel shares.
 
-normalise (by the channel adapter) → [in one transaction: dedupe → opt-out → rate limit →
-campaign → redact ID numbers → condense a long letter → conversation and message log → sender
-token]
-→ Rasa, with its own deadline → message status → the channel formats the replies.
+normalise (by the channel adapter) → [in one transaction: claim the provider message id →
+opt-out → rate limit → campaign → redact ID numbers → condense a long letter → conversation and
+message log → sender token]
+→ Rasa, with its own deadline → message status → the channel formats the replies → `settle`:
+the reply cached for copies of the message, the claim released.
+
+Copies of one provider message (Twilio's retry, WeChat's three tries, on any gateway process)
+are answered once: the first claims the message id, a copy waits a bounded time for that
+answer in the reply cache and replays it; a copy that finds the claim lapsed unanswered (its
+worker died) answers the message itself.
 
 Whatever fails (Rasa down or slow, the action server down, the database locked), the resident
 gets a polite answer and the message stays recorded when the database allowed it.
@@ -14,6 +20,7 @@ import contextlib
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,12 +31,13 @@ from gateway import replies
 from gateway.logs import get_logger, short
 from gateway.metrics import Metrics
 from gateway.rasa_client import RasaClient, RasaError, RasaTimeout, Reply
-from gateway.shared import MessageLimits, SenderMemory, SharedStateError
+from gateway.shared import MessageLimits, ReplyCache, SenderMemory, SharedStateError
 from gateway.text import sender_key
 from gateway.turns import Prepared, Turn, prepare
 from gateway.watch import HealthWatch
 from registry import traffic
 from registry.idnumber import mask_in_text
+from registry.traffic import Claim
 
 
 class ActionServerDown(Exception):
@@ -38,6 +46,8 @@ class ActionServerDown(Exception):
 
 # Intents after which the assistant had nothing to say about the question (admin page).
 UNANSWERED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+# How often a copy of a message being answered elsewhere looks for the answer.
+POLL_SECONDS = 0.05
 
 
 @dataclass
@@ -54,6 +64,9 @@ class Pipeline:
     memory: SenderMemory
     limits: MessageLimits
     metrics: Metrics
+    replies: ReplyCache
+    # A claim on a provider message id lasts the turn's own deadline plus this margin.
+    claim_margin: float = 2.0
     record_topics: bool = True
     action_server: HealthWatch | None = None
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -61,12 +74,26 @@ class Pipeline:
     def key(self, raw_sender: str) -> str:
         return sender_key(raw_sender, self.secret)
 
-    async def prepare(self, turn: Turn) -> Prepared:
+    async def prepare(
+        self, turn: Turn, *, answer_within: float, wait: float | None = None
+    ) -> Prepared:
+        """Claim and decide `turn`. The claim on its provider id lasts `answer_within` (the
+        deadline of the answer, or of its hand-over to the outbox) plus `claim_margin`. A copy
+        of a message claimed elsewhere waits up to `wait` (default: the claim's length) for
+        that answer: "replay" with it, "duplicate" without, or the turn itself when the
+        claim lapsed meanwhile."""
+        self.metrics.requests.labels(turn.channel).inc()
+        lease = answer_within + self.claim_margin
+        prepared = await self._prepare_once(turn, lease)
+        if prepared.decision != "duplicate":
+            return prepared
+        return await self._await_first(turn, prepared, lease, lease if wait is None else wait)
+
+    async def _prepare_once(self, turn: Turn, lease: float) -> Prepared:
         log = get_logger()
         key = self.key(turn.sender)
-        self.metrics.requests.labels(turn.channel).inc()
         try:
-            prepared = await run_in_threadpool(self._prepare, turn, key)
+            prepared = await run_in_threadpool(self._prepare, turn, key, lease)
         except (SQLAlchemyError, SharedStateError) as error:
             # "database is locked", a lost PostgreSQL connection, Redis down: answer, never
             # crash. The transaction is rolled back, so a retry of the message is not a duplicate.
@@ -87,9 +114,73 @@ class Pipeline:
         )
         return prepared
 
-    def _prepare(self, turn: Turn, key: str) -> Prepared:
+    def _prepare(self, turn: Turn, key: str, lease: float) -> Prepared:
         with self.sessions.begin() as session:
-            return prepare(session, turn, key, memory=self.memory, limits=self.limits)
+            return prepare(
+                session,
+                turn,
+                key,
+                memory=self.memory,
+                limits=self.limits,
+                lease=timedelta(seconds=lease),
+            )
+
+    async def _await_first(
+        self, turn: Turn, duplicate: Prepared, lease: float, wait: float
+    ) -> Prepared:
+        deadline = time.monotonic() + wait
+        while True:
+            if (cached := await self._cached(turn)) is not None:
+                return Prepared("replay", duplicate.sender_key, reply=cached)
+            try:
+                state = await run_in_threadpool(self._claim_state, turn)
+            except SQLAlchemyError:
+                return duplicate
+            if state is Claim.TAKEN_OVER:  # lapsed: this copy answers, unless another was first
+                prepared = await self._prepare_once(turn, lease)
+                if prepared.decision != "duplicate":
+                    return prepared
+            elif state is Claim.SETTLED:  # answered; the cache may have got it just now
+                cached = await self._cached(turn)
+                if cached is None:
+                    return duplicate
+                return Prepared("replay", duplicate.sender_key, reply=cached)
+            if time.monotonic() >= deadline:
+                return duplicate
+            await asyncio.sleep(POLL_SECONDS)
+
+    def _claim_state(self, turn: Turn) -> Claim:
+        assert turn.provider_id is not None
+        with self.sessions() as session:
+            return traffic.claim_state(session, turn.channel, turn.provider_id)
+
+    async def _cached(self, turn: Turn) -> str | None:
+        assert turn.provider_id is not None
+        try:
+            return await run_in_threadpool(self.replies.get, turn.channel, turn.provider_id)
+        except SharedStateError:
+            return None
+
+    async def settle(self, turn: Turn, prepared: Prepared, reply: str) -> None:
+        """The answer to a claimed message is given (`reply`: what the HTTP response carried,
+        "" for none) or handed to the outbox: cached for copies still to come, then the claim
+        released. Nothing to do for copies, messages without a provider id, or a turn whose
+        claim was never recorded (the database failed)."""
+        if turn.provider_id is None or prepared.claim is None or not prepared.claim.answers:
+            return
+        log = get_logger()
+        try:
+            await run_in_threadpool(self.replies.put, turn.channel, turn.provider_id, reply)
+        except SharedStateError as error:
+            log.warning("shared_state_error", extra={"error": str(error)})
+        try:
+            await run_in_threadpool(self._settle, turn.channel, turn.provider_id)
+        except SQLAlchemyError as error:
+            log.warning("database_error", extra={"error": type(error).__name__})
+
+    def _settle(self, channel: str, provider_id: str) -> None:
+        with self.sessions.begin() as session:
+            traffic.settle(session, channel, provider_id)
 
     async def ask(self, prepared: Prepared, channel: str, timeout: float) -> Answer:
         """Rasa's answer to a prepared message; never raises for Rasa's or the database's
@@ -181,8 +272,9 @@ class Pipeline:
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
     async def handle(self, turn: Turn, timeout: float) -> tuple[Prepared, Answer | None]:
-        """prepare + ask, for channels that answer in the same request (SMS, widget)."""
-        prepared = await self.prepare(turn)
+        """prepare + ask, for channels that answer in the same request (SMS, widget); the
+        caller settles once the reply is formatted."""
+        prepared = await self.prepare(turn, answer_within=timeout)
         if prepared.decision != "ask":
             return prepared, None
         return prepared, await self.ask(prepared, turn.channel, timeout)

@@ -88,6 +88,19 @@ class WeChatSettings(BaseModel):
         return bool(self.aes_key)
 
 
+class OutboxSettings(BaseModel):
+    """The sender of messages sent outside an HTTP reply (gateway/outbox.py)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # How long a sender holds a row it is sending; past it, another process sends the row.
+    lease_seconds: PositiveFloat = 30.0
+    # How often each gateway process looks for due rows.
+    poll_seconds: PositiveFloat = 1.0
+    # Sends of a row that failed for a transient reason (network, WeChat busy) before giving up.
+    max_attempts: PositiveInt = 5
+
+
 class LegacyNames(PydanticBaseSettingsSource):
     """The variables of `LEGACY_NAMES`, as a source ranked after the `HEALTHAID_` names."""
 
@@ -125,6 +138,10 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: PositiveFloat = 8.0
+    # A claim on a provider message id lasts the turn's deadline plus this; a copy of the
+    # message arriving later (its worker died) is answered rather than dropped.
+    claim_margin_seconds: PositiveFloat = 2.0
+    outbox: OutboxSettings = OutboxSettings()
     rate_limit_per_sender: PositiveInt = 20  # messages per minute from one sender
     rate_limit_global: PositiveInt = 6000  # messages per minute through the whole gateway
     login_attempts: PositiveInt = 5  # failed sign-ins per 15 minutes, per IP and per username

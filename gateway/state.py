@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.security import WeChatCrypto
 from gateway.metrics import Metrics
+from gateway.outbox import OutboxSender
 from gateway.pipeline import Pipeline
 from gateway.settings import Settings
 from gateway.shared import SharedState
@@ -32,6 +33,7 @@ class GatewayState:
     wechat_api: WeChatAPI | None
     wechat_crypto: WeChatCrypto | None
     shared: SharedState  # sender memory, limits, sign-in failures, replies (this process or Redis)
+    outbox: OutboxSender  # messages sent outside an HTTP reply
 
 
 def templates() -> Jinja2Templates:

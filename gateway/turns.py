@@ -5,6 +5,7 @@ Runs in a worker thread (SQLAlchemy sessions here are synchronous).
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
@@ -17,8 +18,11 @@ from gateway.shared import MessageLimits, SenderMemory
 from gateway.text import clip, redact_id_numbers
 from registry import campaigns, tokens, traffic
 from registry.people_models import Campaign
+from registry.traffic import Claim
 
-Decision = Literal["duplicate", "silent", "reply", "ask"]
+# duplicate: another copy of the message is (or was) answered elsewhere; replay: such a copy,
+# given that copy's answer; silent: opted out; reply: the gateway answers; ask: Rasa answers.
+Decision = Literal["duplicate", "replay", "silent", "reply", "ask"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Prepared:
     message_id: int | None = None
     reply: str = ""
     topic: str | None = None  # known already (campaign start, button payload)
+    claim: Claim | None = None  # on the provider message id; None without one
 
 
 def _button_choice(text: str, buttons: list[Button]) -> Button | None:
@@ -82,10 +87,28 @@ def prepare(
     *,
     memory: SenderMemory,
     limits: MessageLimits,
+    lease: timedelta,
 ) -> Prepared:
-    """Decide what happens to `turn`; the caller commits the session afterwards."""
-    if turn.provider_id and traffic.seen_before(session, turn.channel, turn.provider_id):
-        return Prepared("duplicate", sender_key)
+    """Decide what happens to `turn`; the caller commits the session afterwards.
+
+    A message with a provider id is claimed for `lease` first (registry.traffic.claim): a copy
+    that another worker is answering, or has answered, is a duplicate.
+    """
+    claim = None
+    if turn.provider_id:
+        claim = traffic.claim(session, turn.channel, turn.provider_id, lease)
+        if not claim.answers:
+            return Prepared("duplicate", sender_key, claim=claim)
+    prepared = _decide(session, turn, sender_key, memory, limits)
+    prepared.claim = claim
+    if turn.provider_id and prepared.message_id is not None:
+        traffic.attach_message(session, turn.channel, turn.provider_id, prepared.message_id)
+    return prepared
+
+
+def _decide(
+    session: Session, turn: Turn, sender_key: str, memory: SenderMemory, limits: MessageLimits
+) -> Prepared:
     word = turn.text.strip().upper()
     if turn.channel == "sms":
         if word in replies.OPT_OUT_WORDS:

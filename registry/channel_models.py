@@ -37,7 +37,14 @@ class SecretToken(Base):
 
 class Receipt(Base):
     """A provider message seen once (Twilio MessageSid, WeChat MsgId): retries are not processed
-    twice, across restarts too."""
+    twice, across restarts too.
+
+    The receipt is also the claim on answering it: `claimed_until` is set while one worker
+    answers the message and cleared once the answer is given (or handed to the outbox). A
+    copy that arrives while the claim holds waits for that answer; a copy that arrives after
+    it lapsed (the worker died) takes the claim over and answers. `message_id` is the logged
+    message the claim is answering, so a lapsed claim's message can be marked failed.
+    """
 
     __tablename__ = "receipts"
     __table_args__ = (UniqueConstraint("channel", "provider_id"),)
@@ -46,6 +53,8 @@ class Receipt(Base):
     channel: Mapped[str] = mapped_column(String(16))
     provider_id: Mapped[str] = mapped_column(String(KEY_LENGTH))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
 
 
 class OptOut(Base):

@@ -7,7 +7,9 @@
   after it was issued (registry/tokens.py) and can no longer be resolved, so nothing refers to
   it any more; it is deleted once it has been expired for `HEALTHAID_TOKEN_RETENTION_HOURS`
   (default 1 hour: a margin for clocks that differ between the gateway, the action server and
-  the purge), so a raw value lives at most about 2½ hours with an hourly purge.
+  the purge), so a raw value lives at most about 2½ hours with an hourly purge. The one
+  exception is the recipient of an outbox row (registry/outbox.py): its token is deleted as
+  soon as the row is sent or given up, and expires after WeChat's 48-hour window otherwise.
 
 `healthaid purge` runs it once; the gateway runs it every hour (gateway/housekeeping.py).
 """

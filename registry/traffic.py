@@ -5,10 +5,10 @@ is recorded in one transaction: a crash half-way leaves neither a receipt withou
 nor a message without its receipt.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry import upsert
@@ -18,21 +18,92 @@ from registry.sqltypes import utcnow
 STATUSES = frozenset({"pending", "answered", "unanswered", "failed"})
 
 
-def seen_before(session: Session, channel: str, provider_id: str) -> bool:
-    """Record the provider's message id; True when it was recorded already (a retry).
+class Claim(StrEnum):
+    """What `claim` found for a provider message id."""
 
-    The unique constraint decides, not a prior SELECT, so two copies arriving at the same
-    moment (WeChat retries, Twilio's second attempt) cannot both pass. Call it first in the
-    transaction: a duplicate rolls the session back. (Not a savepoint: pysqlite's SAVEPOINT
-    outside an explicit BEGIN would commit the receipt on its own when released.)
+    NEW = "new"  # first copy: this worker answers it
+    TAKEN_OVER = "taken_over"  # an earlier copy's claim lapsed unanswered: this worker answers
+    IN_FLIGHT = "in_flight"  # another worker is answering it now
+    SETTLED = "settled"  # answered already
+
+    @property
+    def answers(self) -> bool:
+        return self in (Claim.NEW, Claim.TAKEN_OVER)
+
+
+def claim(
+    session: Session,
+    channel: str,
+    provider_id: str,
+    lease: timedelta,
+    now: datetime | None = None,
+) -> Claim:
+    """Record the provider's message id and claim answering it for `lease`.
+
+    The database decides, not a prior SELECT, so of several copies arriving at the same
+    moment (WeChat retries, Twilio's second attempt, on any worker) exactly one gets NEW: the
+    receipt is inserted with ON CONFLICT DO NOTHING (on PostgreSQL a second insert waits for
+    the first transaction, then does nothing). A claim that lapsed without `settle` (its
+    worker died) is taken over by one conditional UPDATE, and its logged message marked
+    failed. Commit before asking Rasa, so other workers see the claim.
     """
-    session.add(Receipt(channel=channel, provider_id=provider_id))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return True
-    return False
+    moment = now or utcnow()
+    values = {
+        "channel": channel,
+        "provider_id": provider_id,
+        "received_at": moment,
+        "claimed_until": moment + lease,
+    }
+    if upsert.insert_or_ignore(session, Receipt.__table__, ("channel", "provider_id"), values):
+        return Claim.NEW
+    key = (Receipt.channel == channel, Receipt.provider_id == provider_id)
+    lapsed = session.execute(
+        update(Receipt)
+        .where(*key, Receipt.claimed_until.is_not(None), Receipt.claimed_until < moment)
+        .values(claimed_until=moment + lease)
+        .returning(Receipt.message_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if lapsed is not None:
+        if lapsed.message_id is not None:
+            abandoned = MessageLog.id == lapsed.message_id, MessageLog.status == "pending"
+            session.execute(update(MessageLog).where(*abandoned).values(status="failed"))
+        return Claim.TAKEN_OVER
+    return claim_state(session, channel, provider_id, now=moment)
+
+
+def claim_state(
+    session: Session, channel: str, provider_id: str, now: datetime | None = None
+) -> Claim:
+    """IN_FLIGHT while the claim holds, SETTLED once answered, TAKEN_OVER when the claim lapsed
+    (read only: call `claim` to take it over), NEW when there is no receipt."""
+    query = select(Receipt.claimed_until).where(
+        Receipt.channel == channel, Receipt.provider_id == provider_id
+    )
+    row = session.execute(query).first()
+    if row is None:
+        return Claim.NEW
+    if row.claimed_until is None:
+        return Claim.SETTLED
+    return Claim.IN_FLIGHT if row.claimed_until >= (now or utcnow()) else Claim.TAKEN_OVER
+
+
+def attach_message(session: Session, channel: str, provider_id: str, message_id: int) -> None:
+    """Record which logged message the claim on `provider_id` is answering."""
+    session.execute(
+        update(Receipt)
+        .where(Receipt.channel == channel, Receipt.provider_id == provider_id)
+        .values(message_id=message_id)
+    )
+
+
+def settle(session: Session, channel: str, provider_id: str) -> None:
+    """The message is answered (or its answer is in the outbox): copies are duplicates now."""
+    session.execute(
+        update(Receipt)
+        .where(Receipt.channel == channel, Receipt.provider_id == provider_id)
+        .values(claimed_until=None)
+    )
 
 
 def opt_out(session: Session, channel: str, sender_key: str) -> None:

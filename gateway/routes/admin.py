@@ -1,7 +1,10 @@
 """GET /admin: per campaign, conversations, messages, topics, unanswered questions, handoffs
-and messages per day. Signed-in admins only (the dependency decides)."""
+and messages per day; and the messages the outbox could not deliver. Signed-in admins only
+(the dependency decides)."""
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -10,11 +13,17 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.chart import bars
 from gateway.deps import AdminDep, StateDep, WebSessionDep
+from gateway.letters import mask_phones
+from gateway.logs import short
 from gateway.state import GatewayState
-from registry import campaigns
+from registry import campaigns, outbox
 from registry.campaigns import CampaignStats
+from registry.idnumber import mask_in_text
+from registry.outbox_models import OutboxMessage
 
 router = APIRouter(tags=["admin"])
+PREVIEW_CHARS = 40
+STATUS_NAMES = {"failed": "发送失败", "undeliverable": "无法送达"}
 
 
 @dataclass
@@ -23,7 +32,37 @@ class CampaignView:
     chart: Markup
 
 
-def _views(state: GatewayState) -> list[CampaignView]:
+@dataclass(frozen=True)
+class UndeliveredView:
+    """An outbox row that failed, as an admin may see it: the recipient as the start of its
+    keyed hash, the text with ID numbers and phone numbers masked, shortened."""
+
+    at: datetime
+    channel: str
+    recipient: str
+    status: str
+    attempts: int
+    error: str
+    preview: str
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> "UndeliveredView":
+        text = str(json.loads(row.payload).get("text", ""))
+        preview = mask_phones(mask_in_text(text))
+        if len(preview) > PREVIEW_CHARS:
+            preview = preview[:PREVIEW_CHARS] + "…"
+        return cls(
+            row.updated_at,
+            row.channel,
+            short(row.recipient_key) + "…",
+            STATUS_NAMES.get(row.status, row.status),
+            row.attempts,
+            row.last_error or "",
+            preview,
+        )
+
+
+def _views(state: GatewayState) -> tuple[list[CampaignView], list[UndeliveredView]]:
     with state.sessions() as session:
         views = []
         for campaign in campaigns.all_campaigns(session):
@@ -31,14 +70,17 @@ def _views(state: GatewayState) -> list[CampaignView]:
             # bars() escapes every text it writes, so its SVG may be inserted as markup.
             chart = Markup(bars(stats.per_day, f"{campaign.name}：近14天每日消息数"))
             views.append(CampaignView(stats, chart))
-        return views
+        undelivered = [UndeliveredView.of(row) for row in outbox.problems(session)]
+        return views, undelivered
 
 
 @router.get("/admin", response_class=HTMLResponse)
 async def admin_page(
     request: Request, state: StateDep, admin: AdminDep, web: WebSessionDep
 ) -> HTMLResponse:
-    views = await run_in_threadpool(_views, state)
+    views, undelivered = await run_in_threadpool(_views, state)
     return state.templates.TemplateResponse(
-        request, "admin.html", {"cadre": admin, "csrf": web.csrf, "views": views}
+        request,
+        "admin.html",
+        {"cadre": admin, "csrf": web.csrf, "views": views, "undelivered": undelivered},
     )

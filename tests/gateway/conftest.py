@@ -85,7 +85,8 @@ def fake_wechat() -> FakeWeChat:
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
-    """Production settings for tests; `wechat_token=...` overrides `wechat.token` and so on."""
+    """Production settings for tests; `wechat_token=...` overrides `wechat.token`,
+    `outbox_lease_seconds=...` `outbox.lease_seconds`, and so on."""
     values: dict[str, Any] = {
         "env": "production",
         "database_url": url,
@@ -102,8 +103,8 @@ def make_settings(url: str, **overrides: Any) -> Settings:
     }
     for name, value in overrides.items():
         channel, _, field = name.partition("_")
-        if channel in ("twilio", "wechat"):
-            values[channel][field] = value
+        if channel in ("twilio", "wechat", "outbox"):
+            values.setdefault(channel, {})[field] = value
         else:
             values[name] = value
     return Settings(**values)

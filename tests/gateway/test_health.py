@@ -80,7 +80,7 @@ async def test_metrics_count_requests_replies_failures_and_rasa_latency(
     assert 'healthaid_replies_total{channel="sms"} 2.0' in text
     assert 'healthaid_failures_total{channel="sms",reason="rasa_unavailable"} 1.0' in text
     assert "healthaid_rasa_latency_seconds_count 1.0" in text
-    assert "healthaid_wechat_async_deliveries_total" in text or "wechat_async" in text
+    assert "healthaid_outbox_deliveries_total" in text
 
 
 async def test_the_app_starts_and_stops_cleanly_under_its_lifespan(app: FastAPI) -> None:

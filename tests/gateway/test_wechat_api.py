@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import threading
 from collections.abc import Iterator
 
@@ -148,7 +149,7 @@ async def test_other_errcodes_are_raised_without_retry(wechat: FakeWeChat, clock
 
 def _mock(handler_body: bytes, status: int = 200) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/cgi-bin/token":
+        if request.url.path == "/cgi-bin/stable_token":
             return httpx.Response(200, json={"access_token": "T", "expires_in": 7200})
         return httpx.Response(status, content=handler_body)
 
@@ -190,7 +191,10 @@ async def test_fake_answers_errors_as_wechat_does() -> None:
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json; encoding=utf-8"
-    assert json.loads(response.content) == {"errcode": 40002, "errmsg": "invalid grant_type"}
+    answer = json.loads(response.content)
+    assert answer["errcode"] == 40002
+    rid = r"[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"
+    assert re.fullmatch(f"invalid grant_type rid: {rid}", answer["errmsg"])
 
 
 @pytest.fixture

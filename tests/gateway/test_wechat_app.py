@@ -140,9 +140,9 @@ async def test_three_identical_posts_reach_rasa_once(
         for _ in range(3)
     ]
 
+    # WeChat retries only when it did not get a reply in time: each retry repeats the answer.
     assert len(rasa.received) == 1
-    assert reply_content(responses[0]) == "您问的是：医保要交钱吗"
-    assert [r.text for r in responses[1:]] == ["success", "success"]
+    assert {reply_content(r) for r in responses} == {"您问的是：医保要交钱吗"}
     assert db.scalar(select(func.count()).select_from(MessageLog)) == 1
 
 
@@ -214,9 +214,8 @@ async def test_two_users_with_the_same_msg_id_are_both_answered_and_retries_are_
     ]
 
     assert sorted(rasa.messages) == ["住院能报多少", "门诊能报多少"]
-    assert reply_content(answers[0]) == "您问的是：住院能报多少"
-    assert reply_content(answers[1]) == "您问的是：门诊能报多少"
-    assert [a.text for a in answers[2:]] == ["success", "success"]  # each user's retry
+    assert reply_content(answers[0]) == reply_content(answers[2]) == "您问的是：住院能报多少"
+    assert reply_content(answers[1]) == reply_content(answers[3]) == "您问的是：门诊能报多少"
     assert db.scalar(select(func.count()).select_from(Receipt)) == 2
 
 

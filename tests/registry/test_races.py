@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry import traffic, verification
 from registry.channel_models import Conversation, VerificationState
+from registry.traffic import Claim
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HOLD_SECONDS = 0.2
@@ -102,3 +103,30 @@ def test_wrong_answers_at_once_after_an_expired_lock_start_a_fresh_count(
 
     assert sorted(counts) == [1, 2, 3]
     assert verification.lock_state(session, sender, now=later) is None
+
+
+def test_copies_of_one_message_at_once_are_claimed_by_exactly_one(
+    session_factory: sessionmaker[Session],
+) -> None:
+    lease = timedelta(seconds=10)
+
+    claims = at_once(
+        session_factory, 3, lambda s: traffic.claim(s, "sms", "SMsame", lease, now=NOW)
+    )
+
+    assert sorted(claims) == sorted([Claim.NEW, Claim.IN_FLIGHT, Claim.IN_FLIGHT])
+
+
+def test_copies_at_once_after_the_claim_lapsed_are_taken_over_by_exactly_one(
+    session_factory: sessionmaker[Session],
+) -> None:
+    lease = timedelta(seconds=10)
+    with session_factory.begin() as died:  # the first worker claimed, then died
+        traffic.claim(died, "wechat", "wx_lapsed", lease, now=NOW)
+    later = NOW + lease + timedelta(seconds=1)
+
+    claims = at_once(
+        session_factory, 3, lambda s: traffic.claim(s, "wechat", "wx_lapsed", lease, now=later)
+    )
+
+    assert sorted(claims) == sorted([Claim.TAKEN_OVER, Claim.IN_FLIGHT, Claim.IN_FLIGHT])

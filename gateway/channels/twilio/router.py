@@ -1,7 +1,8 @@
 """POST /sms/twilio: Twilio's inbound SMS webhook, answered with TwiML.
 
 Status callbacks posted to the same URL get an empty <Response/>; a picture without text gets
-one text-only line. Both are signature-checked like every message.
+one text-only line. Both are signature-checked like every message. A copy of a message (same
+MessageSid) gets the TwiML the first copy got, or waits for it while it is being answered.
 """
 
 from collections.abc import Mapping
@@ -49,9 +50,11 @@ async def twilio_sms(request: Request, state: StateDep) -> Response:
     pipeline = state.pipeline
     turn = Turn("sms", inbound.sender, inbound.text, provider_id=inbound.provider_message_id)
     prepared, answer = await pipeline.handle(turn, settings.rasa_timeout_seconds)
+    text = ""  # duplicate without a cached answer, or opted out: send nothing
     if answer is not None:
         text = await sms_first_page(answer.replies, pipeline.memory, prepared.sender_key)
-        return Response(twiml([text]), media_type=TWIML)
-    if prepared.decision == "reply":
-        return Response(twiml([prepared.reply]), media_type=TWIML)
-    return Response(twiml([]), media_type=TWIML)  # duplicate or opted out: send nothing
+    elif prepared.decision in ("reply", "replay"):
+        text = prepared.reply
+    # Cached before the response goes out, so a copy of this message gets the same text.
+    await pipeline.settle(turn, prepared, text)
+    return Response(twiml([text] if text else []), media_type=TWIML)

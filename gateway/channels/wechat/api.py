@@ -4,12 +4,19 @@ Passive replies must come within 5 seconds; when an answer takes longer (Rasa, a
 estimate) the gateway acknowledges with "success" and sends the answer here, which WeChat
 allows within 48 hours of the resident's last message.
 
-The access token (2 hours) is cached and shared: every GET /cgi-bin/token issues a new one
-and the old one dies a few minutes later, and the call is rate-limited per day, so
-concurrent senders must not each fetch their own — hence the lock.
+The access token comes from `POST /cgi-bin/stable_token` (getStableAccessToken) in normal
+mode: while a token is valid, every caller gets the same one, so several gateway processes
+share one token without invalidating each other (GET /cgi-bin/token issued a new token on
+every call and retired the previous one five minutes later, so two processes took turns
+killing each other's token). The platform hands out the next token during the last five
+minutes of the old one, and both work meanwhile. Each process still caches its token, and a
+lock keeps concurrent senders in one process to one request.
 
-Logging: httpx logs request URLs at INFO level, and these URLs carry the AppSecret and the
-access token. The app must keep the "httpx" logger at WARNING.
+A token WeChat refuses (40001, 40014, 42001) is refreshed once and the message sent once
+more; if that fails too, the error is raised for the caller to record (the outbox row).
+
+Logging: httpx logs request URLs at INFO level, and these URLs carry the access token. The
+app must keep the "httpx" logger at WARNING.
 """
 
 import asyncio
@@ -22,15 +29,18 @@ from typing import Any, Self
 import httpx
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
-# Refresh this long before WeChat's stated expiry, so a token never dies in flight.
-EXPIRY_MARGIN_SECONDS = 300
+# Use a token until this long before WeChat's stated expiry, so it never dies in flight. A
+# stable token is always handed out with at least 300 s left, so the margin must be smaller.
+EXPIRY_MARGIN_SECONDS = 60
 # 40001 invalid credential, 40014 invalid access_token, 42001 access_token expired:
-# the cached token is no longer good (e.g. another process fetched a new one).
+# the cached token is no longer good (a forced refresh elsewhere, an AppSecret reset).
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+# -1 「系统繁忙，此时请开发者稍候再试」: the only errcode worth trying again later.
+SYSTEM_BUSY = -1
 
 
 class WeChatAPIError(Exception):
-    """WeChat answered with a non-zero errcode."""
+    """WeChat answered with a non-zero errcode (or with something that is not its JSON)."""
 
     def __init__(self, errcode: int, errmsg: str, endpoint: str) -> None:
         super().__init__(f"WeChat {endpoint} failed: errcode {errcode} ({errmsg})")
@@ -45,9 +55,9 @@ def _json(response: httpx.Response, endpoint: str) -> dict[str, Any]:
     try:
         payload = json.loads(response.content)
     except ValueError:
-        raise WeChatAPIError(-1, "response is not JSON", endpoint) from None
+        raise WeChatAPIError(SYSTEM_BUSY, "response is not JSON", endpoint) from None
     if not isinstance(payload, dict):
-        raise WeChatAPIError(-1, "response is not a JSON object", endpoint)
+        raise WeChatAPIError(SYSTEM_BUSY, "response is not a JSON object", endpoint)
     errcode = int(payload.get("errcode") or 0)
     if errcode:
         raise WeChatAPIError(errcode, str(payload.get("errmsg", "")), endpoint)
@@ -89,37 +99,45 @@ class WeChatAPI:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def access_token(self, *, refresh: bool = False) -> str:
-        """The cached access token, fetched when missing, near expiry, or `refresh`."""
-        stale = self._token
-        async with self._lock:
-            # Another task may have refreshed while we waited for the lock.
-            fresh = self._token is not None and self._clock() < self._token_expires_at
-            if self._token is not None and fresh and not (refresh and self._token == stale):
-                return self._token
-            return await self._fetch_token()
+    async def access_token(self, *, refused: str | None = None) -> str:
+        """The cached access token, fetched when missing or near expiry.
 
-    async def _fetch_token(self) -> str:
-        response = await self._client.get(
-            "/cgi-bin/token",
-            params={
+        `refused` is a token WeChat just refused: a new one is fetched unless another task
+        already replaced it. Should normal mode hand back the very token WeChat refused, the
+        token is force-refreshed once (which retires it for every process; they refresh in
+        turn when WeChat refuses it).
+        """
+        async with self._lock:
+            fresh = self._token is not None and self._clock() < self._token_expires_at
+            if self._token is not None and fresh and self._token != refused:
+                return self._token
+            token = await self._fetch_token(force=False)
+            if refused is not None and token == refused:
+                token = await self._fetch_token(force=True)
+            return token
+
+    async def _fetch_token(self, *, force: bool) -> str:
+        response = await self._client.post(
+            "/cgi-bin/stable_token",
+            json={
                 "grant_type": "client_credential",
                 "appid": self._app_id,
                 "secret": self._secret,
+                "force_refresh": force,
             },
         )
-        payload = _json(response, "token")
+        payload = _json(response, "stable_token")
         token = payload.get("access_token")
         if not isinstance(token, str) or not token:
-            raise WeChatAPIError(-1, "no access_token in the answer", "token")
+            raise WeChatAPIError(SYSTEM_BUSY, "no access_token in the answer", "stable_token")
         lifetime = float(payload.get("expires_in", 7200))
         self._token = token
         self._token_expires_at = self._clock() + max(lifetime - EXPIRY_MARGIN_SECONDS, 0.0)
         return token
 
     async def send_text(self, openid: str, content: str) -> None:
-        """Send `content` to the follower `openid`; retried once with a new token if WeChat
-        says the token is invalid or expired. Other errcodes raise WeChatAPIError (e.g. 45015:
+        """Send `content` to the follower `openid`. A refused token is refreshed once and the
+        message sent once more; any other errcode raises WeChatAPIError at once (e.g. 45015:
         more than 48 hours since the resident's last message)."""
         payload = {"touser": openid, "msgtype": "text", "text": {"content": content}}
         # ensure_ascii=False: WeChat shows \uXXXX escapes literally instead of the characters.
@@ -130,7 +148,7 @@ class WeChatAPI:
         except WeChatAPIError as error:
             if error.errcode not in TOKEN_ERRCODES:
                 raise
-            await self._post_custom(await self.access_token(refresh=True), body)
+            await self._post_custom(await self.access_token(refused=token), body)
 
     async def _post_custom(self, token: str, body: bytes) -> None:
         response = await self._client.post(

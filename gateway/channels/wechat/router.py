@@ -2,21 +2,23 @@
 
 The 5-second rule: WeChat waits 5 s for a passive reply, then drops the connection and
 retries the same message (three tries in all). The answer is given passively when Rasa
-replies within `wechat.passive_seconds` (4 s); otherwise "success" acknowledges at once and
-the answer follows as a customer-service message from a background task. Retries meanwhile
-are duplicates (receipts, keyed by sender + MsgId: `inbound.dedupe_key`) and get "success" too,
-so the resident gets exactly one answer.
+replies within `wechat.passive_seconds` (4 s); otherwise an outbox row is written, "success"
+acknowledges, and the answer follows as a customer-service message (gateway/outbox.py).
+
+Copies of one message (keyed by sender + MsgId: `inbound.dedupe_key`) are answered once: a copy
+that arrives while the first is being answered waits (within its own passive deadline) for
+that answer and repeats it passively, or gets "success" when the answer went to the outbox; a
+copy that arrives after the first copy's worker died answers the message itself.
 """
 
 import asyncio
 import secrets
 from collections.abc import Callable
 
-import httpx
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.channels.wechat.api import WeChatAPIError
 from gateway.channels.wechat.inbound import ACK, parse, text_reply
 from gateway.channels.wechat.safexml import read_xml
 from gateway.channels.wechat.security import check_signature, decrypt, encrypt_reply, verify_url
@@ -25,9 +27,9 @@ from gateway.formatting import wechat_text
 from gateway.logs import get_logger, short
 from gateway.messages import BadSignature, InboundError, InboundMessage, MalformedPayload
 from gateway.pipeline import Answer
-from gateway.replies import UNSUPPORTED
+from gateway.replies import BUSY, UNSUPPORTED
 from gateway.state import GatewayState
-from gateway.turns import Turn
+from gateway.turns import Prepared, Turn
 
 router = APIRouter(tags=["wechat"])
 CONVERSATION_EVENTS = frozenset({"subscribe", "scan"})
@@ -115,7 +117,7 @@ async def _converse(
     arrived: float,
     passive: Callable[[str], Response],
 ) -> Response:
-    pipeline = state.pipeline
+    pipeline, settings = state.pipeline, state.settings.wechat
     turn = Turn(
         "wechat",
         inbound.sender,
@@ -124,40 +126,66 @@ async def _converse(
         scene=inbound.scene,
         start=inbound.kind == "event",
     )
-    prepared = await pipeline.prepare(turn)
-    if prepared.decision == "reply":
-        return passive(prepared.reply)
-    if prepared.decision != "ask":
-        return PlainTextResponse(ACK)
-    answering = pipeline.spawn(
-        pipeline.ask(prepared, "wechat", state.settings.wechat.async_timeout_seconds)
+
+    def remaining() -> float:
+        return max(settings.passive_seconds - (state.clock() - arrived), 0.0)
+
+    # The claim covers the passive deadline; by then the answer is given or in the outbox.
+    prepared = await pipeline.prepare(
+        turn, answer_within=settings.passive_seconds, wait=remaining()
     )
-    remaining = state.settings.wechat.passive_seconds - (state.clock() - arrived)
-    done, _ = await asyncio.wait({answering}, timeout=max(remaining, 0.0))
+    if prepared.decision != "ask":
+        text = prepared.reply if prepared.decision in ("reply", "replay") else ""
+        await pipeline.settle(turn, prepared, text)
+        return passive(text) if text else PlainTextResponse(ACK)
+    answering = pipeline.spawn(pipeline.ask(prepared, "wechat", settings.async_timeout_seconds))
+    done, _ = await asyncio.wait({answering}, timeout=remaining())
     if done:
         answer: Answer = answering.result()
-        return passive(await wechat_text(answer.replies, pipeline.memory, prepared.sender_key))
-    pipeline.spawn(_deliver_later(state, answering, inbound.sender, prepared.sender_key))
+        text = await wechat_text(answer.replies, pipeline.memory, prepared.sender_key)
+        await pipeline.settle(turn, prepared, text)
+        return passive(text)
+    await _hand_over(state, turn, prepared, answering)
     return PlainTextResponse(ACK)
 
 
+async def _hand_over(
+    state: GatewayState, turn: Turn, prepared: Prepared, answering: "asyncio.Task[Answer]"
+) -> None:
+    """The answer is too late for a passive reply: an outbox row is written before "success"
+    goes back. It holds 「系统繁忙」 and falls due only after the answer's own deadline; the
+    answer replaces that text and is sent the moment it comes. Should this process die first,
+    a sender loop sends the row when it falls due, so the resident hears back either way."""
+    outbox, settings = state.outbox, state.settings
+    row_id = None
+    try:
+        row_id = await outbox.enqueue(
+            channel="wechat",
+            kind="reply",
+            recipient_key=prepared.sender_key,
+            recipient=turn.sender,
+            recipient_kind="openid",
+            payload={"text": BUSY},
+            idempotency_key=f"reply:wechat:{turn.provider_id}",
+            due_in=settings.wechat.async_timeout_seconds + settings.outbox.lease_seconds,
+        )
+    except SQLAlchemyError as error:
+        get_logger().warning(
+            "wechat_delivery_failed",
+            extra={"sender": short(prepared.sender_key), "error": type(error).__name__},
+        )
+    await state.pipeline.settle(turn, prepared, "")
+    if row_id is not None:  # None: the row exists already (another copy handed over first)
+        state.pipeline.spawn(_deliver_later(state, answering, row_id, prepared.sender_key))
+
+
 async def _deliver_later(
-    state: GatewayState, answering: "asyncio.Task[Answer]", openid: str, key: str
+    state: GatewayState, answering: "asyncio.Task[Answer]", row_id: int, key: str
 ) -> None:
     answer = await answering
     text = await wechat_text(answer.replies, state.pipeline.memory, key)
-    outcome = "sent"
-    if state.wechat_api is None:
-        outcome = "not_configured"
-    else:
-        try:
-            await state.wechat_api.send_text(openid, text)
-        except (WeChatAPIError, httpx.HTTPError) as error:
-            outcome = "failed"
-            get_logger().warning(
-                # The type only: httpx's messages quote the URL, which carries the access token.
-                "wechat_delivery_failed",
-                extra={"sender": short(key), "error": type(error).__name__},
-            )
-    state.metrics.wechat_async.labels(outcome).inc()
-    get_logger().info("wechat_delivered", extra={"sender": short(key), "outcome": outcome})
+    outcome = await state.outbox.send_now(row_id, {"text": text})
+    get_logger().info(
+        "wechat_delivered",
+        extra={"sender": short(key), "outcome": outcome.value if outcome else "not_claimed"},
+    )

@@ -7,27 +7,51 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from registry import campaigns, traffic
 from registry.channel_models import Handoff
+from registry.traffic import Claim
 from settlement.identifiers import Region
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SENDER = "u_" + "c" * 64
 
 
-def test_a_provider_id_is_new_once_and_then_seen(session: Session) -> None:
-    assert traffic.seen_before(session, "sms", "SM1") is False
+LEASE = timedelta(seconds=10)
+
+
+def test_a_provider_id_is_claimed_once_then_in_flight_then_settled(session: Session) -> None:
+    assert traffic.claim(session, "sms", "SM1", LEASE, now=NOW) == Claim.NEW
     session.commit()
 
-    assert traffic.seen_before(session, "sms", "SM1") is True
-    assert traffic.seen_before(session, "wechat", "SM1") is False  # per channel
+    assert traffic.claim(session, "sms", "SM1", LEASE, now=NOW) == Claim.IN_FLIGHT
+    assert traffic.claim(session, "wechat", "SM1", LEASE, now=NOW) == Claim.NEW  # per channel
+    traffic.settle(session, "sms", "SM1")
     session.commit()
+
+    assert traffic.claim(session, "sms", "SM1", LEASE, now=NOW + 2 * LEASE) == Claim.SETTLED
 
 
 def test_a_receipt_seen_by_another_session_counts(session_factory: sessionmaker[Session]) -> None:
     with session_factory.begin() as first:
-        assert traffic.seen_before(first, "wechat", "6054768590064713728") is False
+        assert traffic.claim(first, "wechat", "wx_1", LEASE, now=NOW) == Claim.NEW
 
     with session_factory.begin() as second:
-        assert traffic.seen_before(second, "wechat", "6054768590064713728") is True
+        assert traffic.claim(second, "wechat", "wx_1", LEASE, now=NOW) == Claim.IN_FLIGHT
+
+
+def test_a_lapsed_claim_is_taken_over_and_its_message_marked_failed(session: Session) -> None:
+    traffic.claim(session, "sms", "SM2", LEASE, now=NOW)
+    conversation = traffic.conversation_for(session, "sms", SENDER, None, now=NOW)
+    abandoned = traffic.log_message(session, conversation, "住院能报多少", now=NOW)
+    traffic.attach_message(session, "sms", "SM2", abandoned.id)
+    session.commit()
+    later = NOW + LEASE + timedelta(seconds=1)
+
+    assert traffic.claim_state(session, "sms", "SM2", now=later) == Claim.TAKEN_OVER
+    assert traffic.claim(session, "sms", "SM2", LEASE, now=later) == Claim.TAKEN_OVER
+    assert traffic.claim(session, "sms", "SM2", LEASE, now=later) == Claim.IN_FLIGHT
+    session.commit()
+
+    session.refresh(abandoned)
+    assert abandoned.status == "failed"
 
 
 def test_opt_out_and_opt_in(session: Session) -> None:
