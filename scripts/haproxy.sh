@@ -35,7 +35,8 @@ binary() {
 
 check() {
     [[ $# -eq 1 ]] || die "usage: $0 check FILE"
-    "$(binary)" -c -q -f "$1"
+    # -dW: a warning fails the check too (a dropped log format, a server line it ignores).
+    "$(binary)" -c -dW -f "$1"
 }
 
 case "${1:-}" in
