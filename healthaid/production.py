@@ -124,41 +124,46 @@ def haproxy_ports(config: ProductionConfig) -> dict[str, int]:
     }
 
 
-def services(config: ProductionConfig, haproxy: str) -> list[Service]:
-    """In the order they start; they stop the other way round (HAProxy first)."""
-    base = {**os.environ, **config.env}
-    run = config.run_dir
-    endpoints = write_endpoints(
-        "production", endpoint_values(config), run / f"endpoints-{config.rasa_port}.yml"
-    )
-    proxy_config = write_haproxy_config(
-        run / f"haproxy-{config.public_port}.cfg", haproxy_ports(config)
-    )
-    registry = {"HEALTHAID_DATABASE_URL": config.registry_url}
-    action_server = Service(
+def _base_env(config: ProductionConfig) -> dict[str, str]:
+    return {**os.environ, **config.env}
+
+
+def action_server_service(config: ProductionConfig) -> Service:
+    return Service(
         "action-server",
         action_server_command(config.action_port),
         f"{config.action_url}/health",
         {
-            **base,
-            **registry,
+            **_base_env(config),
+            "HEALTHAID_DATABASE_URL": config.registry_url,
             "SANIC_HOST": HOST,
             "ACTION_SERVER_SANIC_WORKERS": str(config.action_workers),
             **config.env,
         },
     )
-    rasa = [
+
+
+def rasa_services(config: ProductionConfig) -> list[Service]:
+    endpoints = write_endpoints(
+        "production", endpoint_values(config), config.run_dir / f"endpoints-{config.rasa_port}.yml"
+    )
+    base = _base_env(config)
+    env = {**base, **rasa_environment(), "PYTHONPATH": python_path(base)}
+    return [
         Service(
             f"rasa-{number}",
             rasa_command(port, config.model_dir, endpoints),
             f"http://{HOST}:{port}/status",
-            {**base, **rasa_environment(), "PYTHONPATH": python_path(base)},
+            env,
         )
         for number, port in enumerate(config.rasa_ports, 1)
     ]
-    gateway_env = {
-        **base,
-        **registry,
+
+
+def gateway_services(config: ProductionConfig) -> list[Service]:
+    env = {
+        **_base_env(config),
+        "HEALTHAID_DATABASE_URL": config.registry_url,
         "HEALTHAID_REDIS_URL": config.gateway_redis_url,
         # The gateway refuses several processes on SQLite or without Redis (gateway/settings.py).
         "HEALTHAID_WORKERS": str(len(config.gateway_ports)),
@@ -166,18 +171,33 @@ def services(config: ProductionConfig, haproxy: str) -> list[Service]:
         "HEALTHAID_ACTION_SERVER_URL": config.action_url,
         **config.env,
     }
-    gateways = [
+    return [
         Service(
             f"gateway-{number}",
             # The client's address comes from HAProxy's X-Forwarded-For (sign-in limits).
             gateway_command(port, "--proxy-headers", "--forwarded-allow-ips", HOST),
             f"http://{HOST}:{port}/readyz",
-            gateway_env,
+            env,
         )
         for number, port in enumerate(config.gateway_ports, 1)
     ]
-    proxy = Service("haproxy", [haproxy, "-db", "-f", str(proxy_config)], config.stats_url, base)
-    return [action_server, *rasa, *gateways, proxy]
+
+
+def proxy_service(config: ProductionConfig, haproxy: str) -> Service:
+    path = config.run_dir / f"haproxy-{config.public_port}.cfg"
+    write_haproxy_config(path, haproxy_ports(config))
+    command = [haproxy, "-db", "-f", str(path)]  # -db: stays in the foreground, stopped with us
+    return Service("haproxy", command, config.stats_url, _base_env(config))
+
+
+def services(config: ProductionConfig, haproxy: str) -> list[Service]:
+    """In the order they start; they stop the other way round (HAProxy first)."""
+    return [
+        action_server_service(config),
+        *rasa_services(config),
+        *gateway_services(config),
+        proxy_service(config, haproxy),
+    ]
 
 
 @contextmanager
