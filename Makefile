@@ -9,7 +9,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_FLAGS := -q --disable-pip-version-check
 
-.PHONY: help venv db run test test-python lint bench bench-stack postgres postgres-stop browser clean \
+.PHONY: help venv db run run-production test test-python lint bench bench-stack postgres postgres-stop \
+	browser haproxy clean \
 	eval-conversations test-conversations
 
 # Fragments per part of the stack (mk/rasa.mk: the Rasa environment, training, bot tests).
@@ -17,6 +18,7 @@ PIP_FLAGS := -q --disable-pip-version-check
 
 help:
 	@echo "make run    set up everything and start healthaid"
+	@echo "make run-production   the production profile on loopback (PostgreSQL, Redis, HAProxy)"
 	@echo "make test   set up everything and run every test"
 	@echo "make lint   ruff and mypy;  make bench   benchmarks (figures in bench/README.md)"
 
@@ -44,6 +46,10 @@ browser:
 postgres-stop:
 	scripts/postgres.sh stop
 
+# Debian's HAProxy, for the production profile and its tests.
+haproxy:
+	scripts/haproxy.sh path >/dev/null
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -53,7 +59,7 @@ lint: venv
 # PostgreSQL, the action tests, the NLU holdout, and the end-to-end tests that start the real
 # stack (gateway, Rasa with the trained model, action server) and a headless browser.
 # PostgreSQL and Redis run for the duration of pytest only (scripts/postgres.sh with, redis.sh with).
-test-python: venv browser rasa-train nlu-holdout
+test-python: venv browser haproxy rasa-train nlu-holdout
 	scripts/postgres.sh with scripts/redis.sh with $(BIN)/pytest -q
 
 test: lint rasa-validate rasa-test-stories test-python test-conversations
@@ -83,6 +89,14 @@ bench-stack: venv db rasa-train
 run: db rasa-train
 	@echo "demo sign-in: demo_cadre / healthaid-demo (village cadre), demo_admin / healthaid-demo"
 	$(BIN)/python -m healthaid.stack
+
+# The production profile on loopback (healthaid/production.py, docs/deploy.md): PostgreSQL for
+# the registry and Rasa's trackers, Redis, HAProxy in front of 2 Rasa instances and 2 gateways,
+# the action server with 2 workers. Everything installed from Debian's packages when missing;
+# Ctrl-C stops it all. The demo accounts exist only when HEALTHAID_ENV is not production.
+run-production: venv rasa-train
+	@echo "demo sign-in: demo_cadre / healthaid-demo (village cadre), demo_admin / healthaid-demo"
+	$(BIN)/python -m healthaid.production
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) var models test-output .rasa .pytest_cache .mypy_cache \

@@ -19,6 +19,10 @@ from typing import Any, Self
 import httpx
 
 WEBHOOK = "/webhooks/rest/webhook"
+# The sender key again, as a header: HAProxy in front of several Rasa instances hashes on it
+# (`balance hdr(X-Healthaid-Sender)`), so one conversation stays on one instance without the
+# proxy reading the JSON body (docs/deploy.md). It is the keyed hash, never a phone number.
+SENDER_HEADER = "X-Healthaid-Sender"
 
 
 class RasaError(Exception):
@@ -105,7 +109,10 @@ class RasaClient:
             # wait_for bounds the whole exchange; httpx's timeout alone bounds each read, and
             # a server trickling bytes could otherwise hold the request for ever.
             response = await asyncio.wait_for(
-                self._client.post(WEBHOOK, json=body, timeout=deadline), deadline
+                self._client.post(
+                    WEBHOOK, json=body, headers={SENDER_HEADER: sender_key}, timeout=deadline
+                ),
+                deadline,
             )
         except (TimeoutError, httpx.TimeoutException):
             raise RasaTimeout(f"Rasa gave no answer within {deadline:g} s") from None
@@ -126,6 +133,7 @@ class RasaClient:
             response = await self._client.get(
                 f"/conversations/{sender_key}/tracker",
                 params={"include_events": "NONE"},
+                headers={SENDER_HEADER: sender_key},
                 timeout=timeout,
             )
             tracker = response.json() if response.status_code == 200 else {}

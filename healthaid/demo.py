@@ -52,17 +52,23 @@ def _ensure_cadre(
 def seed_demo(database_url: str | None = None, password: str = DEMO_PASSWORD) -> None:
     """Migrate, import demo/residents.csv (updates in place), add the cadre, admin, campaign."""
     upgrade(database_url)
-    with make_sessionmaker(get_engine(database_url))() as session:
-        result = import_file(session, ROOT / "demo" / "residents.csv")
-        if result.rejected:
-            raise RuntimeError(f"demo/residents.csv has bad rows: {result.rejected}")
-        _ensure_cadre(session, CADRE, password, "cadre")
-        _ensure_cadre(session, ADMIN, password, "admin")
-        id_number, openid = WECHAT_BINDING
-        resident = find_by_id_number(session, id_number)
-        if resident is not None:
-            bind_openid(session, openid, resident)
-        code = CAMPAIGN["code"]
-        if session.scalars(select(Campaign).where(Campaign.code == code)).first() is None:
-            session.add(Campaign(region=Region("guyang"), **CAMPAIGN))
-        session.commit()
+    # Disposed here: a caller that goes on running (healthaid/production.py) would otherwise
+    # keep this engine's pooled connection until the garbage collector finds it.
+    engine = get_engine(database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            result = import_file(session, ROOT / "demo" / "residents.csv")
+            if result.rejected:
+                raise RuntimeError(f"demo/residents.csv has bad rows: {result.rejected}")
+            _ensure_cadre(session, CADRE, password, "cadre")
+            _ensure_cadre(session, ADMIN, password, "admin")
+            id_number, openid = WECHAT_BINDING
+            resident = find_by_id_number(session, id_number)
+            if resident is not None:
+                bind_openid(session, openid, resident)
+            code = CAMPAIGN["code"]
+            if session.scalars(select(Campaign).where(Campaign.code == code)).first() is None:
+                session.add(Campaign(region=Region("guyang"), **CAMPAIGN))
+            session.commit()
+    finally:
+        engine.dispose()

@@ -1,5 +1,7 @@
 """Start the whole stack — action server, Rasa server, gateway — wait until all are ready, and
-stop all three together. `make run` uses it; so do the end-to-end tests, on their own ports.
+stop all three together. `make run` uses it (the embedded profile: one process of each, SQLite,
+Rasa's trackers in memory); so do the end-to-end tests, on their own ports. The production
+profile (healthaid/production.py) starts more processes with the same helpers.
 
 Every process listens on 127.0.0.1 only (Rasa with -i, the action server via SANIC_HOST).
 """
@@ -17,8 +19,13 @@ from pathlib import Path
 
 import httpx
 
+from healthaid.templates import render_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+ENDPOINT_TEMPLATES = ROOT / "bot" / "endpoints"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 
 
 @dataclass(frozen=True)
@@ -52,64 +59,84 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
 
-def _endpoints_file(config: StackConfig) -> Path:
-    """Rasa's endpoints.yml pointing at this stack's action server."""
-    path = config.log_dir / f"endpoints-{config.rasa_port}.yml"
-    path.write_text(f'action_endpoint:\n  url: "{config.action_url}/webhook"\n', encoding="utf-8")
+def write_endpoints(profile: str, values: dict[str, str | int | None], path: Path) -> Path:
+    """Rasa's endpoints file for `profile`, from bot/endpoints/<profile>.yml.tmpl."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_yaml(ENDPOINT_TEMPLATES / f"{profile}.yml.tmpl", values), "utf-8")
     return path
 
 
-def _python_path(env: dict[str, str]) -> str:
+def _endpoints_file(config: StackConfig) -> Path:
+    """Rasa's endpoints.yml pointing at this stack's action server, nothing else."""
+    return write_endpoints(
+        "embedded",
+        {"ACTION_WEBHOOK": f"{config.action_url}/webhook"},
+        config.log_dir / f"endpoints-{config.rasa_port}.yml",
+    )
+
+
+def python_path(env: dict[str, str]) -> str:
     """The repository root first, so Rasa finds bot.components and understanding."""
     rest = env.get("PYTHONPATH", "")
     return f"{ROOT}{os.pathsep}{rest}" if rest else str(ROOT)
 
 
+def action_server_command(port: int) -> list[str]:
+    return [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_command(port: int, model_dir: Path, endpoints: Path) -> list[str]:
+    return [
+        str(RASA),
+        "run",
+        "--enable-api",
+        "-i",
+        HOST,
+        "-p",
+        str(port),
+        "--model",
+        str(model_dir),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(ROOT / "bot" / "credentials.yml"),
+    ]
+
+
+def gateway_command(port: int, *options: str) -> list[str]:
+    return [
+        str(PYTHON),
+        "-m",
+        "uvicorn",
+        "gateway.app:create_app",
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        *options,
+    ]
+
+
 def services(config: StackConfig) -> list[Service]:
     base_env = {**os.environ, **config.env}
-    python = str(ROOT / ".venv" / "bin" / "python")
-    rasa = str(ROOT / ".venv-rasa" / "bin" / "rasa")
     return [
         Service(
             "action-server",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.action_port)],
+            action_server_command(config.action_port),
             f"{config.action_url}/health",
             {**base_env, "SANIC_HOST": HOST},
         ),
         Service(
             "rasa",
-            [
-                rasa,
-                "run",
-                "--enable-api",
-                "-i",
-                HOST,
-                "-p",
-                str(config.rasa_port),
-                "--model",
-                str(config.model_dir),
-                "--endpoints",
-                str(_endpoints_file(config)),
-                "--credentials",
-                str(ROOT / "bot" / "credentials.yml"),
-            ],
+            rasa_command(config.rasa_port, config.model_dir, _endpoints_file(config)),
             f"{config.rasa_url}/status",
             # The NLU pipeline's DomainReader (bot/components/) imports understanding/ from here.
-            {**base_env, "PYTHONPATH": _python_path(base_env)},
+            {**base_env, "PYTHONPATH": python_path(base_env)},
         ),
         Service(
             "gateway",
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "gateway.app:create_app",
-                "--factory",
-                "--host",
-                HOST,
-                "--port",
-                str(config.gateway_port),
-            ],
+            gateway_command(config.gateway_port),
             f"{config.gateway_url}/readyz",
             # config.env last: tests put a fault-injecting proxy between the gateway and Rasa.
             {
@@ -139,9 +166,9 @@ class StackError(RuntimeError):
     """A process died or did not become ready; the message carries the end of its log."""
 
 
-def _start(service: Service, config: StackConfig) -> None:
+def start(service: Service, log_dir: Path) -> None:
     # The child keeps its own copy of the file descriptor; ours is closed at once.
-    with (config.log_dir / f"{service.name}.log").open("wb") as log:
+    with (log_dir / f"{service.name}.log").open("wb") as log:
         service.process = subprocess.Popen(
             service.command,
             cwd=ROOT,
@@ -152,17 +179,16 @@ def _start(service: Service, config: StackConfig) -> None:
         )
 
 
-def _wait(service: Service, config: StackConfig, deadline: float) -> None:
+def wait(service: Service, log_dir: Path, deadline: float) -> None:
     while time.monotonic() < deadline:
         if service.process is not None and service.process.poll() is not None:
-            log = _tail(config.log_dir / f"{service.name}.log")
+            log = _tail(log_dir / f"{service.name}.log")
             raise StackError(f"{service.name} exited with {service.process.returncode}\n{log}")
         if _ready(service.ready_url):
             return
         time.sleep(0.5)
     raise StackError(
-        f"{service.name} not ready at {service.ready_url}\n"
-        f"{_tail(config.log_dir / f'{service.name}.log')}"
+        f"{service.name} not ready at {service.ready_url}\n{_tail(log_dir / f'{service.name}.log')}"
     )
 
 
@@ -180,20 +206,37 @@ def stop(running: list[Service]) -> None:
 
 
 @contextmanager
-def running_stack(config: StackConfig, timeout: float = 180) -> Iterator[list[Service]]:
-    """All three services up and ready inside the block; all stopped after it."""
-    config.log_dir.mkdir(parents=True, exist_ok=True)
+def running_services(
+    planned: list[Service], log_dir: Path, timeout: float
+) -> Iterator[list[Service]]:
+    """Every service started at once, all ready inside the block (within `timeout` seconds);
+    all stopped after it, the last started first."""
+    log_dir.mkdir(parents=True, exist_ok=True)
     started: list[Service] = []
     try:
-        for service in services(config):
-            _start(service, config)
+        for service in planned:
+            start(service, log_dir)
             started.append(service)
         deadline = time.monotonic() + timeout
         for service in started:
-            _wait(service, config, deadline)
+            wait(service, log_dir, deadline)
         yield started
     finally:
         stop(started)
+
+
+@contextmanager
+def running_stack(config: StackConfig, timeout: float = 180) -> Iterator[list[Service]]:
+    """All three services up and ready inside the block; all stopped after it."""
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    with running_services(services(config), config.log_dir, timeout) as started:
+        yield started
+
+
+def wait_for_ctrl_c() -> None:
+    # Blocked only now: a blocked mask would be inherited by the children started before.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.sigwait({signal.SIGINT, signal.SIGTERM})
 
 
 def main() -> int:
@@ -214,9 +257,7 @@ def main() -> int:
                 f"  Rasa          {config.rasa_url}   action server {config.action_url}\n"
                 "Press Ctrl-C to stop all three."
             )
-            # Blocked only now: a blocked mask would be inherited by the children started above.
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            wait_for_ctrl_c()
     except StackError as exc:
         print(f"healthaid could not start: {exc}", file=sys.stderr)
         return 1

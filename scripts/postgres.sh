@@ -1,26 +1,46 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL for the test suite, on loopback only, with its data under <repo>/var/pg.
+# PostgreSQL on loopback only, from Debian's package: a throwaway one for the test suite, or
+# with --production the one `make run-production` keeps (registry and Rasa's tracker store).
 #
-#   scripts/postgres.sh start   install the server if missing, initdb once, start, create the DB
-#   scripts/postgres.sh stop    stop it (fine when it is not running)
-#   scripts/postgres.sh url     print the SQLAlchemy URL of the test database
+#   scripts/postgres.sh [--production] start   install the server if missing, initdb once,
+#                                              start, create the database(s)
+#   scripts/postgres.sh [--production] stop    stop it (fine when it is not running)
+#   scripts/postgres.sh [--production] url [DB]  print the SQLAlchemy URL of a database
+#                                              (default: the first one below)
 #   scripts/postgres.sh with CMD...  start, run CMD with HEALTHAID_TEST_POSTGRES_URL set, then stop
 #                                    the server again if this call started it (`make test` does
 #                                    this, so no server outlives the tests and two clones on one
 #                                    machine do not collide on the fixed port); exits with CMD's
 #                                    status
 #
-# Port 55432 unless PGPORT_HEALTHAID is set. Humans and CI run exactly this script.
+#             tests (default)           --production
+#   data      <repo>/var/pg             <repo>/var/pg-prod
+#   port      55432                     55433
+#   databases healthaid_test            healthaid (the registry), rasa (Rasa's tracker store)
+#   durable   no (fsync off: the data   yes (PostgreSQL's defaults: a county's records and
+#             is disposable)            conversations must survive a power cut)
+#
+# PGPORT_HEALTHAID and PGROOT_HEALTHAID (the data folder's parent) override the port and the
+# folder, so tests can start a production-mode server of their own. Humans and CI run exactly
+# this script.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGROOT="$REPO/var/pg"
+PRODUCTION=0
+if [[ "${1:-}" == --production ]]; then PRODUCTION=1; shift; fi
+if [[ $PRODUCTION -eq 1 ]]; then
+    PGROOT="${PGROOT_HEALTHAID:-$REPO/var/pg-prod}"
+    PORT="${PGPORT_HEALTHAID:-55433}"
+    DATABASES=(healthaid rasa)
+else
+    PGROOT="${PGROOT_HEALTHAID:-$REPO/var/pg}"
+    PORT="${PGPORT_HEALTHAID:-55432}"
+    DATABASES=(healthaid_test)
+fi
 PGDATA="$PGROOT/data"
 SOCKET_DIR="$PGROOT/run"
 LOGFILE="$PGROOT/postgres.log"
-PORT="${PGPORT_HEALTHAID:-55432}"
 HOST=127.0.0.1
-DATABASE=healthaid_test
 SUPERUSER=postgres
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
@@ -95,22 +115,27 @@ start() {
     prepare_dirs
     init_cluster "$bin"
     if ! is_running "$bin"; then
-        # fsync and friends off: the data is disposable and tests create many databases.
-        as_server_user "$bin/pg_ctl" start -D "$PGDATA" -l "$LOGFILE" -w -t 60 -o "\
-            -c listen_addresses=$HOST -c port=$PORT -c unix_socket_directories='$SOCKET_DIR' \
-            -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+        local options="-c listen_addresses=$HOST -c port=$PORT"
+        options+=" -c unix_socket_directories='$SOCKET_DIR'"
+        if [[ $PRODUCTION -eq 0 ]]; then
+            # fsync and friends off: the data is disposable and tests create many databases.
+            options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        fi
+        as_server_user "$bin/pg_ctl" start -D "$PGDATA" -l "$LOGFILE" -w -t 60 -o "$options" \
+            >/dev/null \
             || { tail -n 20 "$LOGFILE" >&2; die "the server did not start (log: $LOGFILE)"; }
     fi
-    create_database "$bin"
+    local database
+    for database in "${DATABASES[@]}"; do create_database "$bin" "$database"; done
     echo "PostgreSQL $("$bin/pg_config" --version | awk '{print $2}') on $HOST:$PORT, data in $PGDATA"
 }
 
 create_database() {
-    local bin=$1 exists
+    local bin=$1 database=$2 exists
     exists=$("$bin/psql" -h "$HOST" -p "$PORT" -U "$SUPERUSER" -d postgres -tAX \
-        -c "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")
+        -c "SELECT 1 FROM pg_database WHERE datname = '$database'")
     if [[ "$exists" != 1 ]]; then
-        "$bin/createdb" -h "$HOST" -p "$PORT" -U "$SUPERUSER" "$DATABASE"
+        "$bin/createdb" -h "$HOST" -p "$PORT" -U "$SUPERUSER" "$database"
     fi
 }
 
@@ -126,7 +151,7 @@ stop() {
 }
 
 url() {
-    echo "postgresql+psycopg://$SUPERUSER@$HOST:$PORT/$DATABASE"
+    echo "postgresql+psycopg://$SUPERUSER@$HOST:$PORT/${1:-${DATABASES[0]}}"
 }
 
 with_server() {
@@ -144,7 +169,7 @@ with_server() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    url) url ;;
+    url) shift; url "$@" ;;
     with) shift; with_server "$@" ;;
-    *) echo "usage: $0 {start|stop|url|with COMMAND...}" >&2; exit 2 ;;
+    *) echo "usage: $0 [--production] {start|stop|url [DB]|with COMMAND...}" >&2; exit 2 ;;
 esac

@@ -6,7 +6,14 @@ import json
 import httpx
 import pytest
 
-from gateway.rasa_client import Button, RasaClient, RasaTimeout, RasaUnavailable, Reply
+from gateway.rasa_client import (
+    SENDER_HEADER,
+    Button,
+    RasaClient,
+    RasaTimeout,
+    RasaUnavailable,
+    Reply,
+)
 from tests.gateway.fake_rasa import FakeRasa
 
 
@@ -29,6 +36,29 @@ def test_the_request_follows_the_rest_channel_contract() -> None:
         {"sender": "u_1", "message": "你好", "input_channel": "sms", "metadata": {"channel": "sms"}}
     ]
     assert replies == [Reply("住院还是门诊？", [Button("住院", "/inform")])]
+
+
+def test_every_call_about_a_sender_names_it_in_a_header_for_the_proxy() -> None:
+    # HAProxy hashes on this header to keep a conversation on one Rasa instance.
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, request.headers.get(SENDER_HEADER)))
+        if request.method == "POST":
+            return httpx.Response(200, json=[])
+        return httpx.Response(200, json={"latest_message": {}})
+
+    async def talk(client: RasaClient) -> None:
+        async with client:
+            await client.send("u_7f3a", "你好", "sms", {})
+            await client.latest_intent("u_7f3a")
+
+    asyncio.run(talk(RasaClient("http://rasa.test", transport=httpx.MockTransport(handler))))
+
+    assert seen == [
+        ("/webhooks/rest/webhook", "u_7f3a"),
+        ("/conversations/u_7f3a/tracker", "u_7f3a"),
+    ]
 
 
 @pytest.mark.parametrize(

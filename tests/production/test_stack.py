@@ -1,0 +1,144 @@
+"""The whole production profile, end to end: PostgreSQL, Redis, HAProxy, two Rasa instances
+with the trained model, two gateways and the action server with two workers, started by the
+code `make run-production` runs, on ports of their own. One resident's conversation goes
+through HAProxy; the Rasa instance that holds it is killed between two turns, and the other
+instance finishes it with the slots of the first turn (the tracker is in PostgreSQL, the lock
+in Redis).
+
+Slow: about a minute and a half on 2 cores, most of it two Rasa instances loading the model.
+Needs the trained model (make rasa-train; `make test` trains first) and Debian's HAProxy,
+PostgreSQL and Redis (installed when missing, as root).
+"""
+
+import csv
+import io
+import itertools
+import os
+import shutil
+import signal
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import psycopg
+import pytest
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+from healthaid.infrastructure import running_engines
+from healthaid.production import ProductionConfig, prepare_registry, running_production
+from healthaid.stack import ROOT, Service
+
+pytestmark = pytest.mark.slow
+
+MODEL = ROOT / "models" / "healthaid.tar.gz"
+TWILIO_TOKEN = "production-profile-twilio-token"
+# Apart from the tests' PostgreSQL (55432) and Redis (56379), the end-to-end stack (15xxx,
+# 18xxx) and make run-production's own ports, so all of them may run at once.
+CONFIG = dict(
+    public_port=28000,
+    gateway_ports=(28001, 28002),
+    rasa_port=25004,
+    rasa_ports=(25005, 25006),
+    action_port=25055,
+    stats_port=28404,
+    postgres_port=55435,
+    redis_port=56382,
+    postgres_root=ROOT / "var" / "pg-prod-test",
+)
+_message_ids = itertools.count(1)
+
+
+@dataclass
+class Production:
+    config: ProductionConfig
+    services: dict[str, Service]
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make rasa-train` first", pytrace=False)
+    work = tmp_path_factory.mktemp("production")
+    public = f"http://127.0.0.1:{CONFIG['public_port']}"
+    config = ProductionConfig(
+        **CONFIG,  # type: ignore[arg-type]
+        run_dir=work / "run",
+        log_dir=work / "log",
+        env={
+            "HEALTHAID_ENV": "development",
+            "HEALTHAID_SECRET_KEY": "production-profile-test-key-" + "x" * 20,
+            "HEALTHAID_PUBLIC_BASE_URL": public,
+            "HEALTHAID_TWILIO__AUTH_TOKEN": TWILIO_TOKEN,
+        },
+    )
+    # A fresh cluster, as on a new machine: no conversation from an earlier run.
+    shutil.rmtree(config.postgres_root, ignore_errors=True)
+    with running_engines(config.engines):
+        prepare_registry(config, demo=True)
+        with running_production(config) as started:
+            yield Production(config, {service.name: service for service in started})
+
+
+def sms(production: Production, body: str, sender: str) -> str:
+    """One SMS turn through HAProxy's public port: the text of the TwiML reply."""
+    url = f"{production.config.public_url}/sms/twilio"
+    params = {
+        "MessageSid": f"SMprod{next(_message_ids):028d}",
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+    response = httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30)
+    assert response.status_code == 200, response.text
+    return "\n".join(m.text or "" for m in ET.fromstring(response.text).iter("Message"))
+
+
+def rasa_requests(production: Production) -> dict[str, int]:
+    """How many requests HAProxy has sent to each Rasa instance (its status page, as CSV)."""
+    page = httpx.get(f"{production.config.stats_url};csv", timeout=5).text.lstrip("# ")
+    return {
+        row["svname"]: int(row["stot"])
+        for row in csv.DictReader(io.StringIO(page))
+        if row["pxname"] == "rasa_instances" and row["svname"].startswith("rasa-")
+    }
+
+
+def user_turns_in_the_tracker_store(production: Production) -> list[int]:
+    url = production.config.tracker_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT count(*) FROM events WHERE type_name = 'user' GROUP BY sender_id"
+        ).fetchall()
+    return [count for (count,) in rows]
+
+
+def test_a_conversation_survives_the_rasa_instance_that_held_it(production: Production) -> None:
+    sender = "+8613911119001"
+    before = rasa_requests(production)
+    asked = sms(production, "住院花了2万能报多少", sender)
+    after = rasa_requests(production)
+    holder = next(name for name in after if after[name] > before[name])
+    survivor = next(name for name in after if name != holder)
+
+    process = production.services[holder].process
+    assert process is not None
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    killed_at = time.monotonic()
+    answer = sms(production, "3", sender)  # 固阳, as the region question offered
+    waited = time.monotonic() - killed_at
+
+    assert "哪个地方" in asked
+    assert after[survivor] == before[survivor]  # the first turn stayed on one instance
+    # The estimate needs turn 1's setting (住院) and amount (2万), which only the killed
+    # instance heard: the survivor read them from PostgreSQL.
+    assert "固阳县住院总费用20000.00元" in answer
+    assert "个人自付1000.00元" in answer
+    assert rasa_requests(production)[survivor] > after[survivor]
+    assert waited < 8  # HAProxy retried on the survivor at once, no 「系统繁忙」
+    assert user_turns_in_the_tracker_store(production) == [2]
