@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--conversations", type=int, default=300, help="at most, per cell")
-    parser.add_argument("--seconds", type=float, default=30, help="at most, per cell")
+    parser.add_argument("--seconds", type=float, default=35, help="at most, per cell")
     parser.add_argument("--fault-seconds", type=float, default=60, help="0: no fault run")
     args = parser.parse_args()
     started = time.monotonic()

@@ -104,15 +104,17 @@ class CpuSampler:
         self.seconds = dict(totals)
 
     def summary(self, prefix: str) -> str:
-        """Cores used per service of the configuration `prefix`, the client, everything else."""
+        """Cores used per service of the configuration `prefix` and in all, by the client, by
+        the other (idle) configurations, and by the rest of the machine."""
         cores = {name: s / self.wall for name, s in self.seconds.items() if s > 0}
         mine = sorted(
             ((n, v) for n, v in cores.items() if n.startswith(f"{prefix}-")), key=lambda x: -x[1]
         )
-        rest = sum(v for n, v in cores.items() if not n.startswith(f"{prefix}-"))
         parts = [f"{name[len(prefix) + 1 :]} {value:.2f}" for name, value in mine]
-        client = cores.get("bench client", 0.0)
+        idle = sum(v for n, v in cores.items() if n[1:2] == "-" and not n.startswith(prefix))
         return (
-            f"CPU cores: {', '.join(parts)}; client {client:.2f}; "
-            f"everything else {rest - client:.2f}; machine busy {100 * self.busy_share:.0f}%"
+            f"CPU cores: {', '.join(parts)} (all {sum(v for _, v in mine):.2f}); "
+            f"client {cores.get('bench client', 0.0):.2f}; other configurations {idle:.2f}; "
+            f"rest of the machine {cores.get('other', 0.0):.2f}; "
+            f"machine busy {100 * self.busy_share:.0f}%"
         )

@@ -100,8 +100,15 @@ def served_again(cell: Cell) -> list[str]:
             )
         else:
             detail = "none needed another try"
+        spanning = [
+            c
+            for c in cell.conversations
+            if c.turns and c.turns[0].started <= at and (c.turns[-1].finished or at + 1) > at
+        ]
+        broken = sum(1 for c in spanning if c.outcome in ("misread", "wrong", "lost"))
         lines.append(
             f"  {fault} at {at - cell.started:.1f} s: {len(in_flight)} turns in flight, "
-            f"{detail}; worst latency of a turn begun in the next 30 s {worst_after:.1f} s"
+            f"{detail}; worst latency of a turn begun in the next 30 s {worst_after:.1f} s; "
+            f"{len(spanning)} conversations spanned it, {broken} did not continue as scripted"
         )
     return lines
