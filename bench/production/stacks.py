@@ -1,5 +1,6 @@
-"""The three configurations, started at once and stopped together, each on its own 37xxx
-ports (apart from the tests' and CI's) with its own PostgreSQL and Redis:
+"""The three configurations, started at once and stopped together, each on its own 31xxx
+ports with its own PostgreSQL and Redis: apart from the tests' and CI's, and below Linux's
+ephemeral range (32768-60999), where a client's outgoing connection once held 37432:
 
 - A, the embedded profile (`make run`): SQLite, one gateway, one Rasa with its trackers in
   memory, the action server with one worker, no Redis (healthaid/stack.py).
@@ -70,11 +71,11 @@ def embedded(work: Path) -> tuple[Target, list[Service]]:
     url = f"sqlite:///{database}"
     seed(url, "bench-password")
     config = StackConfig(
-        gateway_port=37000,
-        rasa_port=37005,
-        action_port=37055,
+        gateway_port=31000,
+        rasa_port=31005,
+        action_port=31055,
         log_dir=work / "log",
-        env={**_env(f"http://{HOST}:37000"), "HEALTHAID_DATABASE_URL": url},
+        env={**_env(f"http://{HOST}:31000"), "HEALTHAID_DATABASE_URL": url},
     )
     target = Target("A", config.gateway_url, [config.gateway_url], config.rasa_url)
     return target, stack.services(config)
@@ -104,8 +105,8 @@ def _production_config(
 def single(work: Path) -> tuple[ProductionConfig, Target, list[Service]]:
     """B: the first Rasa instance and the first gateway of a production configuration, the
     gateway talking to that instance directly."""
-    gateway_url, rasa_url = f"http://{HOST}:37101", f"http://{HOST}:37105"
-    config = _production_config(work, "B", 37100, (37432, 37379), gateway_url)
+    gateway_url, rasa_url = f"http://{HOST}:31101", f"http://{HOST}:31105"
+    config = _production_config(work, "B", 31100, (31432, 31379), gateway_url)
     config = replace(
         config,
         action_workers=1,
@@ -121,7 +122,7 @@ def single(work: Path) -> tuple[ProductionConfig, Target, list[Service]]:
 
 def scaled_out(work: Path) -> tuple[ProductionConfig, Target, list[Service]]:
     """C: healthaid/production.py's services as they are."""
-    config = _production_config(work, "C", 37200, (37433, 37380), f"http://{HOST}:37200")
+    config = _production_config(work, "C", 31200, (31433, 31380), f"http://{HOST}:31200")
     gateways = [f"http://{HOST}:{port}" for port in config.gateway_ports]
     target = Target("C", config.public_url, gateways, config.rasa_url, stats_url=config.stats_url)
     return config, target, production_services(config, haproxy_binary())
