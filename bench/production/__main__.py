@@ -82,6 +82,8 @@ def summarise(run: Run, concurrencies: list[int]) -> None:
     for concurrency in concurrencies:
         for t in targets:
             group = run.cells[t.name, concurrency]
+            if not group:  # --rounds 0: the fault run alone
+                continue
             turns = [turn for cell in group for turn in cell.turns]
             rates[t.name, concurrency] = figures = report(
                 f"{t.name} c={concurrency} ({len(group)} cells)",

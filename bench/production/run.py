@@ -44,7 +44,7 @@ class Run:
     ) -> Cell:
         """One measured cell, printed, with the CPU each process used meanwhile."""
         sampler = CpuSampler(self.targets)
-        before = haproxy_requests(target)
+        before = haproxy_stats(target)
         sampler.start()
         try:
             cell = asyncio.run(
@@ -63,14 +63,22 @@ class Run:
         print_cell(label, cell, self.reference)
         print(f"    {sampler.summary(target.name)}")
         if target.stats_url is not None:
-            after = haproxy_requests(target)
-            split = ", ".join(f"{name} {after[name] - before.get(name, 0)}" for name in after)
-            print(f"    HAProxy requests per server: {split}")
+            after = haproxy_stats(target)
+            for field_name, what in (
+                ("stot", "requests per server"),
+                ("chkdown", "times a health check marked a server down"),
+            ):
+                split = ", ".join(
+                    f"{name} {int(row[field_name]) - int(before.get(name, {}).get(field_name, 0))}"
+                    for name, row in after.items()
+                )
+                print(f"    HAProxy {what}: {split}")
         return cell
 
 
-def haproxy_requests(target: Target) -> dict[str, int]:
-    """Requests HAProxy has sent to each gateway and Rasa instance (its status page, as CSV)."""
+def haproxy_stats(target: Target) -> dict[str, dict[str, str]]:
+    """HAProxy's row for each gateway and Rasa instance (its status page, as CSV): stot the
+    requests sent to it, scur those in flight, chkdown how often checks marked it down."""
     if target.stats_url is None:
         return {}
     try:
@@ -78,10 +86,14 @@ def haproxy_requests(target: Target) -> dict[str, int]:
     except httpx.HTTPError:
         return {}
     return {
-        row["svname"]: int(row["stot"])
+        row["svname"]: row
         for row in csv.DictReader(io.StringIO(page))
         if row["svname"].startswith(("rasa-", "gateway-"))
     }
+
+
+def in_flight(target: Target, server: str) -> int:
+    return int(haproxy_stats(target).get(server, {}).get("scur") or 0)
 
 
 def phones() -> Iterator[str]:
@@ -96,11 +108,19 @@ def kill(service: Service) -> None:
 
 
 def fault_schedule(target: Target, seconds: float) -> Faults:
-    """A quarter of the way in, SIGKILL C's first gateway; halfway, its first Rasa instance."""
+    """A quarter of the way in, SIGKILL C's first gateway; halfway, its first Rasa instance.
+    Each is killed at the first moment (within 5 s) HAProxy has a request in flight on it, so
+    that the kill interrupts a resident's turn rather than an idle process."""
 
     async def faults(cell: Cell) -> None:
         for name in ("C-gateway-1", "C-rasa-1"):
             await asyncio.sleep(seconds / 4)
+            server = name.removeprefix("C-")
+            waited = time.monotonic()
+            while time.monotonic() - waited < 5 and not await asyncio.to_thread(
+                in_flight, target, server
+            ):
+                await asyncio.sleep(0.02)
             await asyncio.to_thread(kill, target.services[name])
             cell.events[f"SIGKILL {name}"] = time.monotonic()
             if name == "C-gateway-1":  # the bench's direct posts stop going there
