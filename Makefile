@@ -89,7 +89,7 @@ bench-stack: venv db rasa-train
 # The production profile measured (bench/production/): A = make run's embedded profile, B = the
 # production stores with one Rasa and one gateway, C = make run-production (2 + 2 behind
 # HAProxy), side by side on 31xxx ports, interleaved, then C with a gateway and a Rasa instance
-# killed mid-run. About 12 minutes; each configuration's PostgreSQL and Redis are its own.
+# killed mid-run. About 10 minutes; each configuration's PostgreSQL and Redis are its own.
 bench-production: venv haproxy rasa-train
 	$(BIN)/python -m bench.production
 
