@@ -9,7 +9,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_FLAGS := -q --disable-pip-version-check
 
-.PHONY: help venv db run run-production test test-python lint bench bench-stack postgres postgres-stop \
+.PHONY: help venv db run run-production test test-python lint bench bench-stack bench-production \
+	postgres postgres-stop \
 	browser haproxy clean \
 	eval-conversations test-conversations
 
@@ -84,6 +85,13 @@ bench: venv
 # The running stack measured (gateway against direct Rasa, WeChat under a slow Rasa, replays).
 bench-stack: venv db rasa-train
 	$(BIN)/python -m bench.stack
+
+# The production profile measured (bench/production/): A = make run's embedded profile, B = the
+# production stores with one Rasa and one gateway, C = make run-production (2 + 2 behind
+# HAProxy), side by side on 31xxx ports, interleaved, then C with a gateway and a Rasa instance
+# killed mid-run. About 10 minutes; each configuration's PostgreSQL and Redis are its own.
+bench-production: venv haproxy rasa-train
+	$(BIN)/python -m bench.production
 
 # Set up everything, then start gateway, Rasa and the action server; Ctrl-C stops all three.
 run: db rasa-train
