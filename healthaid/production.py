@@ -26,13 +26,12 @@ from healthaid.stack import (
     HOST,
     ROOT,
     Service,
-    StackError,
     action_server_command,
     gateway_command,
     python_path,
     rasa_command,
     running_services,
-    wait_for_ctrl_c,
+    serve_until_ctrl_c,
     write_endpoints,
 )
 
@@ -239,6 +238,15 @@ def addresses(config: ProductionConfig) -> str:
     )
 
 
+@contextmanager
+def _everything(config: ProductionConfig, *, demo: bool) -> Iterator[None]:
+    with running_engines(config.engines) as said:
+        print("\n".join(said))
+        prepare_registry(config, demo=demo)
+        with running_production(config):
+            yield
+
+
 def main() -> int:
     argparse.ArgumentParser(
         description="start healthaid's production profile on loopback (docs/deploy.md)"
@@ -249,21 +257,13 @@ def main() -> int:
         "starting PostgreSQL and Redis, then the action server, 2 Rasa instances (loading the "
         "model takes a while), 2 gateways and HAProxy…"
     )
-    try:
-        with running_engines(config.engines) as said:
-            print("\n".join(said))
-            prepare_registry(config, demo=development)
-            with running_production(config):
-                print(f"\nhealthaid (production profile) is running:\n{addresses(config)}")
-                print("Press Ctrl-C to stop everything.")
-                wait_for_ctrl_c()
-    except StackError as exc:
-        print(f"healthaid could not start: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        pass
-    print("stopped.")
-    return 0
+    return serve_until_ctrl_c(
+        _everything(config, demo=development),
+        lambda: (
+            f"\nhealthaid (production profile) is running:\n{addresses(config)}\n"
+            "Press Ctrl-C to stop everything."
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,24 +239,12 @@ def wait_for_ctrl_c() -> None:
     signal.sigwait({signal.SIGINT, signal.SIGTERM})
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="start gateway, Rasa and the action server")
-    parser.add_argument("--gateway-port", type=int, default=8000)
-    args = parser.parse_args()
-    config = StackConfig(gateway_port=args.gateway_port)
-    print(
-        "starting the action server, Rasa (loading the model takes a little while) and the gateway…"
-    )
+def serve_until_ctrl_c(running: AbstractContextManager[object], banner: Callable[[], str]) -> int:
+    """Enter `running` (which starts processes), print `banner()`, wait for Ctrl-C or SIGTERM,
+    then leave it (which stops them). 0, or 1 after one line saying why it could not start."""
     try:
-        with running_stack(config):
-            print(
-                f"\nhealthaid is running:\n  chat widget   {config.gateway_url}/chat\n"
-                f"  cadre sign-in {config.gateway_url}/login   (demo: see README)\n"
-                f"  admin         {config.gateway_url}/admin\n"
-                f"  estimate API  {config.gateway_url}/docs\n"
-                f"  Rasa          {config.rasa_url}   action server {config.action_url}\n"
-                "Press Ctrl-C to stop all three."
-            )
+        with running:
+            print(banner())
             wait_for_ctrl_c()
     except StackError as exc:
         print(f"healthaid could not start: {exc}", file=sys.stderr)
@@ -265,6 +253,27 @@ def main() -> int:
         pass
     print("stopped.")
     return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="start gateway, Rasa and the action server")
+    parser.add_argument("--gateway-port", type=int, default=8000)
+    args = parser.parse_args()
+    config = StackConfig(gateway_port=args.gateway_port)
+    print(
+        "starting the action server, Rasa (loading the model takes a little while) and the gateway…"
+    )
+    return serve_until_ctrl_c(
+        running_stack(config),
+        lambda: (
+            f"\nhealthaid is running:\n  chat widget   {config.gateway_url}/chat\n"
+            f"  cadre sign-in {config.gateway_url}/login   (demo: see README)\n"
+            f"  admin         {config.gateway_url}/admin\n"
+            f"  estimate API  {config.gateway_url}/docs\n"
+            f"  Rasa          {config.rasa_url}   action server {config.action_url}\n"
+            "Press Ctrl-C to stop all three."
+        ),
+    )
 
 
 if __name__ == "__main__":
