@@ -72,7 +72,7 @@ def _state(
     pipeline = Pipeline(
         sessions=sessions,
         rasa=rasa or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
-        secret=settings.secret_key.encode("utf-8"),
+        secret=settings.sender_secret,
         memory=shared.memory,
         limits=shared.limits,
         metrics=metrics,

@@ -30,7 +30,7 @@ class WebSession:
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt="healthaid.session")
+    return URLSafeTimedSerializer(settings.session_secrets, salt="healthaid.session")
 
 
 def load_session(request: Request, settings: Settings) -> WebSession:

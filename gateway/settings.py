@@ -131,7 +131,14 @@ class Settings(BaseSettings):
 
     env: Environment = "development"
     database_url: str = Field(default_factory=default_url, repr=False)  # may hold a password
+    # Signs the cadres' session cookies and CSRF tokens. When it is rotated, the key before it
+    # goes in previous_secret_key for a while, so nobody is signed out at once.
     secret_key: str = Field(DEVELOPMENT_SECRET_KEY, repr=False)
+    previous_secret_key: str | None = Field(None, repr=False)
+    # Keys the senders' pseudonyms (gateway/text.py: sender_key). Unset: the secret key does.
+    # Set it once (to the current secret key, in a running deployment) and the secret key can
+    # then be rotated without every resident becoming a new sender (docs/deploy.md).
+    sender_key: str | None = Field(None, repr=False)
     public_base_url: str | None = None
     twilio: TwilioSettings = TwilioSettings()
     wechat: WeChatSettings = WeChatSettings()
@@ -180,6 +187,17 @@ class Settings(BaseSettings):
                     "HEALTHAID_SECRET_KEY must be set to a random value of at least "
                     f"{MIN_SECRET_KEY_LENGTH} characters in production"
                 )
+            for name, value in (
+                ("HEALTHAID_PREVIOUS_SECRET_KEY", self.previous_secret_key),
+                ("HEALTHAID_SENDER_KEY", self.sender_key),
+            ):
+                if value is not None and (
+                    _placeholder(value) or len(value) < MIN_SECRET_KEY_LENGTH
+                ):
+                    raise ValueError(
+                        f"{name} must be a random value of at least "
+                        f"{MIN_SECRET_KEY_LENGTH} characters in production"
+                    )
             secrets = {
                 "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
                 "WECHAT_TOKEN": self.wechat.token,
@@ -200,6 +218,18 @@ class Settings(BaseSettings):
                     "sender memory and limits"
                 )
         return self
+
+    @property
+    def sender_secret(self) -> bytes:
+        """The key of the senders' pseudonyms: HEALTHAID_SENDER_KEY, else the secret key."""
+        return (self.sender_key or self.secret_key).encode("utf-8")
+
+    @property
+    def session_secrets(self) -> list[str]:
+        """Keys that verify a session cookie, oldest first; the last one signs (itsdangerous)."""
+        if self.previous_secret_key:
+            return [self.previous_secret_key, self.secret_key]
+        return [self.secret_key]
 
     @property
     def secure_cookies(self) -> bool:
