@@ -107,9 +107,15 @@ def settle(session: Session, channel: str, provider_id: str) -> None:
 
 
 def opt_out(session: Session, channel: str, sender_key: str) -> None:
-    if not is_opted_out(session, channel, sender_key):
-        session.add(OptOut(channel=channel, sender_key=sender_key))
-        session.flush()
+    """Record that a sender texted 退订/TD/STOP. Two copies of it at once (a provider's retry,
+    two gateway processes) record one row: the unique (channel, sender_key) decides, not a
+    read before the write."""
+    upsert.insert_or_ignore(
+        session,
+        OptOut.__table__,
+        ("channel", "sender_key"),
+        {"channel": channel, "sender_key": sender_key, "at": utcnow()},
+    )
 
 
 def opt_in(session: Session, channel: str, sender_key: str) -> None:

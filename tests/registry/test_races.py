@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry import traffic, verification
-from registry.channel_models import Conversation, VerificationState
+from registry.channel_models import Conversation, OptOut, VerificationState
 from registry.traffic import Claim
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -130,3 +130,15 @@ def test_copies_at_once_after_the_claim_lapsed_are_taken_over_by_exactly_one(
     )
 
     assert sorted(claims) == sorted([Claim.TAKEN_OVER, Claim.IN_FLIGHT, Claim.IN_FLIGHT])
+
+
+def test_copies_of_an_opt_out_at_once_record_one(
+    session_factory: sessionmaker[Session], session: Session
+) -> None:
+    sender = "u_" + "f" * 64
+
+    at_once(session_factory, 5, lambda s: traffic.opt_out(s, "sms", sender))
+
+    rows = select(func.count()).select_from(OptOut).where(OptOut.sender_key == sender)
+    assert session.scalar(rows) == 1
+    assert traffic.is_opted_out(session, "sms", sender)
