@@ -133,7 +133,7 @@ async def test_an_sms_row_is_sent_and_its_signed_status_callbacks_recorded(
     row_id = await enqueue(loop)
     assert row_id is not None
 
-    done = await until(db, row_id, lambda r: r.delivery_status == "delivered")
+    done = await until(db, row_id, lambda r: (r.status, r.delivery_status) == ("sent", "delivered"))
 
     [request] = loop.fake.requests
     assert request == {
@@ -156,7 +156,7 @@ async def test_the_same_idempotency_key_is_queued_and_sent_once(loop: Loop, db: 
     again = await enqueue(loop, key="broadcast:7:u_5e")
     assert first is not None
 
-    await until(db, first, lambda r: r.delivery_status == "delivered")
+    await until(db, first, lambda r: (r.status, r.delivery_status) == ("sent", "delivered"))
     await asyncio.sleep(0.2)  # several more polls of the gateway's loop
 
     assert again is None
@@ -178,7 +178,7 @@ async def test_500_and_429_are_retried_until_twilio_accepts(
             outcomes.append(await sender.send_now(row_id))
             errors = row(db, row_id).last_error
 
-    sent = await until(db, row_id, lambda r: r.delivery_status == "delivered")
+    sent = await until(db, row_id, lambda r: (r.status, r.delivery_status) == ("sent", "delivered"))
     assert outcomes == ["retry", "retry", "sent"]
     assert errors == "HTTP 429, Twilio 20429"  # the last retry's reason stays for the record
     assert (sent.status, sent.attempts) == ("sent", 3)
@@ -213,7 +213,9 @@ async def test_a_carriers_failure_is_recorded_and_shown_to_admins_masked(
     assert row_id is not None
     add_cadre(db, "wang", admin=True)
 
-    failed = await until(db, row_id, lambda r: r.delivery_status == "undelivered")
+    failed = await until(
+        db, row_id, lambda r: (r.status, r.delivery_status) == ("sent", "undelivered")
+    )
     async with httpx.AsyncClient(base_url=loop.gateway) as client:
         await sign_in(client, "wang")
         html = (await client.get("/admin")).text.split("未能送达的消息")[1]
