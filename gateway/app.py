@@ -21,7 +21,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import housekeeping, logs
+from gateway.channels.twilio.delivery import sms_channel
 from gateway.channels.twilio.router import router as twilio_router
+from gateway.channels.twilio.status import router as twilio_status_router
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.delivery import wechat_delivery
 from gateway.channels.wechat.router import router as wechat_router
@@ -56,6 +58,7 @@ def _state(
     clock: Callable[[], float],
     probe_transport: httpx.AsyncBaseTransport | None,
     shared: SharedState | None,
+    twilio_transport: httpx.AsyncBaseTransport | None,
 ) -> GatewayState:
     engine = get_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
@@ -69,6 +72,9 @@ def _state(
     channels: dict[str, Deliver] = {}
     if wechat_api is not None:
         channels["wechat"] = wechat_delivery(wechat_api)
+    sms = sms_channel(settings, twilio_transport)
+    if sms is not None:
+        channels["sms"] = sms[0]
     pipeline = Pipeline(
         sessions=sessions,
         rasa=rasa or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
@@ -100,6 +106,7 @@ def _state(
             poll_seconds=settings.outbox.poll_seconds,
             max_attempts=settings.outbox.max_attempts,
         ),
+        twilio_http=sms[1] if sms is not None else None,
     )
 
 
@@ -145,17 +152,21 @@ def create_app(
     probe_transport: httpx.AsyncBaseTransport | None = None,
     retention: Retention | None = None,
     shared: SharedState | None = None,
+    twilio_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The gateway app. `retention` (default: from the environment, registry/retention.py)
     is what the hourly purge of receipts and expired tokens keeps. `shared` (default: what
     the settings choose) lets tests give two apps in one process the same in-process state,
-    as two processes share Redis."""
+    as two processes share Redis. `twilio_transport` replaces the network under Twilio's
+    REST client (default: the real one, to `settings.twilio.api_base_url`)."""
     settings = settings or get_settings()
     retention = retention or Retention.from_env()
     logs.configure()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:
         logs.get_logger().warning("development_secret_key: set HEALTHAID_SECRET_KEY")
-    state = _state(settings, rasa, wechat_api, clock or time.time, probe_transport, shared)
+    state = _state(
+        settings, rasa, wechat_api, clock or time.time, probe_transport, shared, twilio_transport
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -175,6 +186,8 @@ def create_app(
         await state.probes.aclose()
         if state.wechat_api is not None:
             await state.wechat_api.aclose()
+        if state.twilio_http is not None:
+            await state.twilio_http.aclose()
         state.engine.dispose()
         state.shared.close()
 
@@ -190,6 +203,7 @@ def create_app(
     for router in (
         health.router,
         twilio_router,
+        twilio_status_router,
         wechat_router,
         chat.router,
         login.router,

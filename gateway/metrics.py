@@ -34,7 +34,14 @@ class Metrics:
         self.outbox = Counter(
             "healthaid_outbox_deliveries",
             "Send attempts of messages outside an HTTP reply (WeChat customer-service "
-            "messages), by channel and outcome",
+            "messages, SMS through Twilio), by channel and outcome",
             ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.sms_status = Counter(
+            "healthaid_sms_status_reports",
+            "Twilio status callbacks, by reported status and whether they were recorded "
+            "(recorded, stale, unknown, ignored)",
+            ["status", "reported"],
             registry=self.registry,
         )

@@ -7,8 +7,9 @@ sends them. This is the transactional-outbox pattern kept as a small claim/lease
 database: the rows, their claims and their outcomes live in the registry, which every process
 already shares; no job engine, queue server or second copy of the state is needed for it.
 
-Each channel is one `Deliver` function (raw recipient, payload) → `Delivery`:
-- SENT: done;
+Each channel is one `Deliver` function (raw recipient, payload, row id) → `Delivery`; the
+row id lets a provider that reports delivery later (Twilio's StatusCallback) name the row:
+- SENT: done (the provider accepted it; its message id and status are recorded when given);
 - RETRY: a transient failure (network, provider busy): due again after a back-off, until
   `max_attempts`, then failed;
 - FAILED: given up (the account's credentials, a token refused even after a refresh);
@@ -50,9 +51,12 @@ class Outcome(StrEnum):
 class Delivery:
     outcome: Outcome
     error: str | None = None  # what the provider said; never a URL, token or recipient
+    provider_id: str | None = None  # SENT: the provider's id of the message (Twilio's SID)
+    provider_status: str | None = None  # SENT: the status it answered with (`queued`)
 
 
-Deliver = Callable[[str, dict[str, Any]], Awaitable[Delivery]]
+# (raw recipient, payload, outbox row id) → what became of the attempt.
+Deliver = Callable[[str, dict[str, Any], int], Awaitable[Delivery]]
 
 
 @dataclass
@@ -76,8 +80,22 @@ class OutboxSender:
         idempotency_key: str,
         due_in: float = 0.0,
     ) -> int | None:
-        """Write a row (in its own transaction), due in `due_in` seconds; None when a row
-        with this idempotency key exists already. Raises SQLAlchemyError."""
+        """Write a row (in its own transaction), due in `due_in` seconds; its id, or None
+        when a row with this idempotency key exists already (nothing is added, nothing sent
+        twice). Raises SQLAlchemyError.
+
+        - `channel`: a configured channel, `"wechat"` (recipient: the OpenID,
+          `recipient_kind="openid"`) or `"sms"` (recipient: the phone number in E.164,
+          `+8613800138000`, `recipient_kind="phone"`);
+        - `kind`: `reply`, `handoff` or `broadcast` (for the admin page and statistics);
+        - `recipient_key`: the sender's keyed hash (`gateway.text.sender_key`); the raw
+          recipient is kept only as an expiring secret token (48 hours);
+        - `payload`: `{"text": "…"}`, the text sent as it is (Twilio splits long SMS itself,
+          up to 1600 characters);
+        - `idempotency_key`: names the message (`handoff-reply:<id>`), at most 128 characters.
+
+        The row is sent by this or any other gateway process's `run` loop within
+        `poll_seconds` of being due, or at once with `send_now(row_id)`."""
 
         def write() -> int | None:
             with self.sessions.begin() as session:
@@ -145,7 +163,7 @@ class OutboxSender:
             delivery = Delivery(Outcome.UNDELIVERABLE, "recipient token expired")
         else:
             try:
-                delivery = await deliver(claimed.recipient, claimed.payload)
+                delivery = await deliver(claimed.recipient, claimed.payload, claimed.id)
             except Exception as error:  # a bug in a channel must not stop the others
                 get_logger().error("outbox_delivery_error", exc_info=error)
                 delivery = Delivery(Outcome.RETRY, type(error).__name__)
@@ -176,4 +194,11 @@ class OutboxSender:
                 wait = steps[min(claimed.attempts, len(steps)) - 1]
                 at = utcnow() + timedelta(seconds=wait)
                 return outbox.record_retry(session, claimed, delivery.error or "", at)
-            return outbox.record_final(session, claimed, delivery.outcome.value, delivery.error)
+            return outbox.record_final(
+                session,
+                claimed,
+                delivery.outcome.value,
+                delivery.error,
+                provider_id=delivery.provider_id,
+                delivery_status=delivery.provider_status,
+            )

@@ -65,9 +65,26 @@ def _placeholder(value: str) -> bool:
 
 
 class TwilioSettings(BaseModel):
+    """Twilio: `auth_token` checks the signature of what Twilio posts (messages, status
+    callbacks); with `account_sid` and `from_number` or `messaging_service_sid` the gateway
+    also sends SMS through Twilio's REST API (the outbox's `sms` channel), at `api_base_url`
+    (a local fake in tests and benchmarks). Status callbacks go to
+    HEALTHAID_PUBLIC_BASE_URL + /twilio/status, the URL their signature is checked against."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     auth_token: str = Field("", repr=False)
+    account_sid: str = ""  # AC…, 34 characters
+    from_number: str = ""  # the sending number, E.164 (+1…)
+    messaging_service_sid: str = ""  # MG…: sends from the service's numbers instead
+    api_base_url: str = "https://api.twilio.com"
+    timeout_seconds: PositiveFloat = 15.0  # one REST request, connect to last byte
+
+    @property
+    def sends(self) -> bool:
+        """Whether SMS can be sent: an account, its token, and a sender."""
+        sender = self.from_number or self.messaging_service_sid
+        return bool(self.account_sid and self.auth_token and sender)
 
 
 class WeChatSettings(BaseModel):
@@ -206,6 +223,12 @@ class Settings(BaseSettings):
             for name, value in secrets.items():
                 if value and _placeholder(value):
                     raise ValueError(f"{name} is a placeholder: {value!r}")
+        if self.twilio.account_sid and not self.twilio.sends:
+            raise ValueError(
+                "HEALTHAID_TWILIO__ACCOUNT_SID is set: sending SMS also needs "
+                "HEALTHAID_TWILIO__AUTH_TOKEN and HEALTHAID_TWILIO__FROM_NUMBER or "
+                "HEALTHAID_TWILIO__MESSAGING_SERVICE_SID"
+            )
         if self.workers > 1:
             if make_url(self.database_url).get_backend_name() == "sqlite":
                 raise ValueError(

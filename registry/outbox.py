@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from registry import tokens, upsert
+from registry import delivery, tokens, upsert
 from registry.channel_models import SecretToken
 from registry.outbox_models import ERROR_LENGTH, FINAL_STATUSES, OutboxMessage
 from registry.sqltypes import utcnow
@@ -182,15 +182,29 @@ def record_final(
     status: str,
     error: str | None = None,
     now: datetime | None = None,
+    *,
+    provider_id: str | None = None,
+    delivery_status: str | None = None,
 ) -> bool:
     """`sent`, `failed` or `undeliverable`; the recipient's token is deleted, as the raw value
-    is no longer needed. False when the claim was lost (another sender holds the row)."""
+    is no longer needed. False when the claim was lost (another sender holds the row).
+
+    For `sent`, `provider_id` is the provider's id of the message (Twilio's SID) and
+    `delivery_status` the status it answered with (`queued`); a status report that arrived
+    in the meantime (registry/delivery.py) is kept, not overwritten."""
     if status not in FINAL_STATUSES:
         raise ValueError(f"not a final outbox status: {status!r}")
     moment = now or utcnow()
     values: dict[str, Any] = {"status": status}
     if status == "sent":
         values["sent_at"] = moment
+        if provider_id is not None:
+            values["provider_id"] = provider_id
+        if delivery_status is not None:
+            values["delivery_status"] = func.coalesce(
+                OutboxMessage.delivery_status, delivery_status
+            )
+            values["delivery_updated_at"] = func.coalesce(OutboxMessage.delivery_updated_at, moment)
     else:
         values["last_error"] = (error or "")[:ERROR_LENGTH]
     token = session.scalar(
@@ -217,10 +231,14 @@ def _record(
 
 
 def problems(session: Session, limit: int = 50) -> list[OutboxMessage]:
-    """The messages that could not be sent, newest first (for the admin page)."""
+    """The messages that could not be sent, or that the provider accepted and then reported
+    undelivered or failed, newest first (for the admin page)."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_(PROBLEMS))
+        .where(
+            OutboxMessage.status.in_(PROBLEMS)
+            | OutboxMessage.delivery_status.in_(delivery.PROBLEM_STATUSES)
+        )
         .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
         .limit(limit)
     )

@@ -6,6 +6,11 @@ sent, claimed by one worker at a time for a lease, and ends `sent`, `failed` (gi
 credentials, or transient errors past the attempt limit) or `undeliverable` (the provider
 refused this message for good, e.g. WeChat's 45015 after the 48-hour window).
 
+`sent` means the provider accepted the message. What became of it afterwards, when the
+provider reports that (Twilio's status callbacks: queued → sent → delivered, or undelivered /
+failed with an error code), is kept beside it in the `delivery_*` columns, under the message
+id the provider gave (`provider_id`); see registry/delivery.py.
+
 No raw OpenID or phone number is stored here: `recipient_key` is the keyed sender hash every
 table uses, and `recipient_token` an opaque secret token (registry/tokens.py) that resolves
 to the raw value while the row can still be sent. The token is deleted when the row reaches
@@ -25,6 +30,9 @@ STATUSES = ("queued", "sending", "sent", "failed", "undeliverable")
 FINAL_STATUSES = frozenset({"sent", "failed", "undeliverable"})
 IDEMPOTENCY_KEY_LENGTH = 128
 ERROR_LENGTH = 200
+PROVIDER_ID_LENGTH = 64  # Twilio's message SIDs are 34 characters
+DELIVERY_STATUS_LENGTH = 24
+ERROR_CODE_LENGTH = 16
 
 
 class OutboxMessage(Base):
@@ -42,6 +50,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         # Deleting a secret token sets its references to NULL: without an index, a scan each.
         Index("ix_outbox_recipient_token", "recipient_token"),
+        # A provider's status report names its own message id.
+        Index("ix_outbox_provider_id", "provider_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,3 +70,10 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The provider's id of the message (Twilio's "SM…" SID), once it accepted it.
+    provider_id: Mapped[str | None] = mapped_column(String(PROVIDER_ID_LENGTH))
+    # The latest status the provider reported, in its words (Twilio: queued, accepted, sent,
+    # delivered, undelivered, failed, read …), with its error code and when it came.
+    delivery_status: Mapped[str | None] = mapped_column(String(DELIVERY_STATUS_LENGTH))
+    delivery_error_code: Mapped[str | None] = mapped_column(String(ERROR_CODE_LENGTH))
+    delivery_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -23,7 +23,18 @@ from registry.outbox_models import OutboxMessage
 
 router = APIRouter(tags=["admin"])
 PREVIEW_CHARS = 40
-STATUS_NAMES = {"failed": "发送失败", "undeliverable": "无法送达"}
+STATUS_NAMES = {"failed": "发送失败", "undeliverable": "无法送达", "sent": "已发出"}
+# What the provider reported afterwards (Twilio's status callbacks).
+DELIVERY_NAMES = {
+    "accepted": "已受理",
+    "queued": "排队中",
+    "sending": "发送中",
+    "sent": "已发出",
+    "delivered": "已送达",
+    "read": "已读",
+    "undelivered": "未送达",
+    "failed": "发送失败",
+}
 
 
 @dataclass
@@ -34,13 +45,15 @@ class CampaignView:
 
 @dataclass(frozen=True)
 class UndeliveredView:
-    """An outbox row that failed, as an admin may see it: the recipient as the start of its
-    keyed hash, the text with ID numbers and phone numbers masked, shortened."""
+    """An outbox row that failed, or that the provider reported undelivered, as an admin may
+    see it: the recipient as the start of its keyed hash, the text with ID numbers and phone
+    numbers masked, shortened."""
 
     at: datetime
     channel: str
     recipient: str
     status: str
+    delivery: str  # the provider's report and its error code, e.g. 「未送达（30003）」
     attempts: int
     error: str
     preview: str
@@ -56,10 +69,18 @@ class UndeliveredView:
             row.channel,
             short(row.recipient_key) + "…",
             STATUS_NAMES.get(row.status, row.status),
+            _delivery(row),
             row.attempts,
             row.last_error or "",
             preview,
         )
+
+
+def _delivery(row: OutboxMessage) -> str:
+    if row.delivery_status is None:
+        return ""
+    name = DELIVERY_NAMES.get(row.delivery_status, row.delivery_status)
+    return f"{name}（{row.delivery_error_code}）" if row.delivery_error_code else name
 
 
 def _views(state: GatewayState) -> tuple[list[CampaignView], list[UndeliveredView]]:

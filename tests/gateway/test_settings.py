@@ -70,6 +70,8 @@ def test_development_works_without_a_secret_key(environ: Environ) -> None:
         {"HEALTHAID_WECHAT__ASYNC_TIMEOUT_SECONDS": "-1"},
         {"HEALTHAID_RATE_LIMIT_PER_SENDER": "many"},
         {"HEALTHAID_WECHAT__NO_SUCH_THING": "1"},  # a misspelt channel setting
+        # an account to send SMS from, but no number or messaging service to send with
+        {"HEALTHAID_TWILIO__ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t0k3n"},
     ],
 )
 def test_unsafe_or_broken_environments_are_refused(
@@ -136,6 +138,24 @@ def test_channel_settings_are_nested(environ: Environ) -> None:
     assert settings.wechat.passive_seconds == 3.5
     assert settings.wechat.async_timeout_seconds == 30.0
     assert settings.wechat.api_base_url == "https://api.weixin.qq.com"  # untouched default
+    assert settings.twilio.api_base_url == "https://api.twilio.com"
+    assert not settings.twilio.sends  # a token to check signatures, no account to send from
+
+
+def test_sms_sending_settings_are_nested(environ: Environ) -> None:
+    environ(
+        HEALTHAID_TWILIO__AUTH_TOKEN="twilio-token",
+        HEALTHAID_TWILIO__ACCOUNT_SID="AC" + "1" * 32,
+        HEALTHAID_TWILIO__FROM_NUMBER="+15005550006",
+        HEALTHAID_TWILIO__API_BASE_URL="http://127.0.0.1:18082",
+        HEALTHAID_TWILIO__TIMEOUT_SECONDS="5",
+    )
+
+    twilio = Settings().twilio
+
+    assert (twilio.account_sid, twilio.from_number) == ("AC" + "1" * 32, "+15005550006")
+    assert (twilio.api_base_url, twilio.timeout_seconds) == ("http://127.0.0.1:18082", 5.0)
+    assert twilio.sends and twilio.messaging_service_sid == ""
 
 
 @pytest.mark.parametrize(

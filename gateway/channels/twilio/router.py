@@ -5,13 +5,11 @@ one text-only line. Both are signature-checked like every message. A copy of a m
 MessageSid) gets the TwiML the first copy got, or waits for it while it is being answered.
 """
 
-from collections.abc import Mapping
-from typing import cast
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from gateway.channels.twilio.webhook import SIGNATURE_HEADER, parse, public_url, twiml, verify
+from gateway.channels.twilio.signed import signed_form
+from gateway.channels.twilio.webhook import parse, twiml
 from gateway.deps import StateDep
 from gateway.formatting import sms_first_page
 from gateway.logs import get_logger
@@ -26,14 +24,9 @@ TWIML = "application/xml"
 @router.post("/sms/twilio", include_in_schema=False)
 async def twilio_sms(request: Request, state: StateDep) -> Response:
     settings = state.settings
-    form = await request.form()
-    url = public_url(
-        settings.public_base_url, request.url.path, request.url.query, str(request.url)
-    )
     # Verified before anything else is read: a forged post must cost nothing and store nothing.
-    # The whole form, repeated keys included (the validator reads them with getlist).
-    params = cast("Mapping[str, str]", form)
-    if not verify(url, params, request.headers.get(SIGNATURE_HEADER), settings.twilio.auth_token):
+    form = await signed_form(request, settings)
+    if form is None:
         return PlainTextResponse("invalid signature", status_code=403)
     fields = {name: value for name, value in form.items() if isinstance(value, str)}
     try:

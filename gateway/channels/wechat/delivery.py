@@ -29,7 +29,7 @@ def outcome_of(error: WeChatAPIError) -> Outcome:
 def wechat_delivery(api: WeChatAPI) -> Deliver:
     """Send a row's `{"text": …}` to the follower through `api`."""
 
-    async def deliver(openid: str, payload: dict[str, Any]) -> Delivery:
+    async def deliver(openid: str, payload: dict[str, Any], row_id: int) -> Delivery:
         try:
             await api.send_text(openid, str(payload["text"]))
         except WeChatAPIError as error:
