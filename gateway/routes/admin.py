@@ -15,21 +15,23 @@ from gateway.chart import bars
 from gateway.deps import AdminDep, StateDep, WebSessionDep
 from gateway.letters import mask_phones
 from gateway.logs import short
+from gateway.names import channel_name, error_reason, outbox_status_name
 from gateway.state import GatewayState
 from registry import campaigns, outbox
 from registry.campaigns import CampaignStats
 from registry.idnumber import mask_in_text
 from registry.outbox_models import OutboxMessage
+from settlement.topics import topic_title
 
 router = APIRouter(tags=["admin"])
 PREVIEW_CHARS = 40
-STATUS_NAMES = {"failed": "发送失败", "undeliverable": "无法送达"}
 
 
 @dataclass
 class CampaignView:
     stats: CampaignStats
     chart: Markup
+    topics: list[tuple[str, int]]  # the most asked topics by Chinese name, with their counts
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class UndeliveredView:
     recipient: str
     status: str
     attempts: int
-    error: str
+    reason: str  # in Chinese, when the error is one we know
+    error: str  # as the provider or the outbox said it
     preview: str
 
     @classmethod
@@ -53,10 +56,11 @@ class UndeliveredView:
             preview = preview[:PREVIEW_CHARS] + "…"
         return cls(
             row.updated_at,
-            row.channel,
+            channel_name(row.channel),
             short(row.recipient_key) + "…",
-            STATUS_NAMES.get(row.status, row.status),
+            outbox_status_name(row.status),
             row.attempts,
+            error_reason(row.last_error or ""),
             row.last_error or "",
             preview,
         )
@@ -69,7 +73,8 @@ def _views(state: GatewayState) -> tuple[list[CampaignView], list[UndeliveredVie
             stats = campaigns.stats(session, campaign)
             # bars() escapes every text it writes, so its SVG may be inserted as markup.
             chart = Markup(bars(stats.per_day, f"{campaign.name}：近14天每日消息数"))
-            views.append(CampaignView(stats, chart))
+            topics = [(topic_title(key), count) for key, count in stats.top_topics]
+            views.append(CampaignView(stats, chart, topics))
         undelivered = [UndeliveredView.of(row) for row in outbox.problems(session)]
         return views, undelivered
 
