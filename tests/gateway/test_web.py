@@ -224,7 +224,24 @@ async def test_admin_page_is_forbidden_to_cadres(client: httpx.AsyncClient, db: 
     response = await client.get("/admin", headers={"Accept": "text/html"})
 
     assert response.status_code == 403
-    assert "管理员" in response.text
+    assert "只有管理员可以查看此页面" in response.text
+    # The header still knows who is signed in (it said 「未登录」 on error pages).
+    assert "已登录：李村医" in response.text and "未登录" not in response.text
+
+
+async def test_a_missing_page_keeps_the_signed_in_header(
+    client: httpx.AsyncClient, db: Session
+) -> None:
+    add_cadre(db)
+    await sign_in(client)
+
+    unknown_path = await client.get("/no-such-page", headers={"Accept": "text/html"})
+    unknown_campaign = await client.get("/c/no-such-campaign")
+
+    for response in (unknown_path, unknown_campaign):
+        assert response.status_code == 404
+        assert "没有找到这个页面" in response.text
+        assert "已登录：李村医" in response.text and "未登录" not in response.text
 
 
 async def test_admin_page_shows_each_campaigns_figures(
