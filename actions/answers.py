@@ -91,6 +91,7 @@ class TopicEntry(_Strict):
     reference: Reference | None = None
     also: tuple[Reference, ...] = ()
     needs_region: bool | None = None  # national.yaml only: may we answer without a region?
+    title: Text | None = None  # national.yaml only: the topic's Chinese name (settlement/topics.py)
     published_list: PublishedList | None = None
 
 
@@ -338,6 +339,10 @@ def _check_entry(
         raise PolicyError(file, f"{where}.needs_region", "required in national.yaml")
     if region is not None and entry.needs_region is not None:
         raise PolicyError(file, f"{where}.needs_region", "only national.yaml says this")
+    if region is None and entry.title is None:
+        raise PolicyError(file, f"{where}.title", "required in national.yaml")
+    if region is not None and entry.title is not None:
+        raise PolicyError(file, f"{where}.title", "only national.yaml names a topic")
     if entry.basis == "none":
         if entry.reference is not None or entry.also:
             raise PolicyError(file, f"{where}.reference", "basis none cites no clause")

@@ -28,7 +28,7 @@ from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.delivery import wechat_delivery
 from gateway.channels.wechat.router import router as wechat_router
 from gateway.channels.wechat.security import WeChatCrypto
-from gateway.deps import LoginRequired
+from gateway.deps import LoginRequired, viewer
 from gateway.metrics import Metrics
 from gateway.outbox import Deliver, OutboxSender
 from gateway.pipeline import Pipeline
@@ -124,11 +124,11 @@ def _handlers(app: FastAPI, state: GatewayState) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 403 and _wants_html(request):
-            return state.templates.TemplateResponse(
-                request, "forbidden.html", {"message": error.detail, "cadre": None}, 403
-            )
+            context = {**await viewer(request, state), "message": error.detail}
+            return state.templates.TemplateResponse(request, "forbidden.html", context, 403)
         if error.status_code == 404 and _wants_html(request):
-            return state.templates.TemplateResponse(request, "not_found.html", {"cadre": None}, 404)
+            context = await viewer(request, state)
+            return state.templates.TemplateResponse(request, "not_found.html", context, 404)
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
 
     @app.exception_handler(RequestValidationError)

@@ -1,9 +1,10 @@
 """Dependencies as typed aliases; permission checks live here, not in the routes."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from gateway.auth import CSRF_FIELD, CSRF_HEADER, WebSession, csrf_ok, load_session
@@ -80,6 +81,17 @@ async def current_cadre(state: StateDep, web: WebSessionDep) -> SignedIn | None:
 
 
 CadreDep = Annotated[SignedIn | None, Depends(current_cadre)]
+
+
+async def viewer(request: Request, state: GatewayState) -> dict[str, Any]:
+    """Who is looking, for a page rendered outside a route's dependencies (an error page), so
+    its header does not call a signed-in cadre 「未登录」."""
+    web = load_session(request, state.settings)
+    try:
+        cadre = await current_cadre(state, web)
+    except SQLAlchemyError:  # the error page still shows, as to anyone
+        cadre = None
+    return {"cadre": cadre, "csrf": web.csrf if cadre else None}
 
 
 async def require_admin(request: Request, cadre: CadreDep) -> SignedIn:

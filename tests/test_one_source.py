@@ -12,6 +12,7 @@ from actions.answers import Topic
 from settlement.identifiers import Region
 from settlement.regions import policies_dir
 from settlement.schema import SPECS
+from settlement.topics import topic_title, topic_titles
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION_VALUE = re.compile(r'"region"\s*:\s*"([a-z]+)"|\bregion:[ \t]*([a-z]+)\b')
@@ -105,3 +106,13 @@ def test_the_guide_for_a_new_region_lists_every_parameter_and_topic() -> None:
         assert f"| `{name}` | {spec.unit.value} |" in guide, name
     for topic in Topic:
         assert f"`{topic.value}`" in guide, topic
+
+
+def test_every_topic_has_a_chinese_name_and_only_topics_have_one() -> None:
+    titles = topic_titles()
+
+    assert set(titles) == {topic.value for topic in Topic}
+    assert all(re.search(r"[\u4e00-\u9fff]", title) for title in titles.values()), titles
+    assert topic_title("treat_first") == "先诊疗后付费"
+    # A key recorded before its topic was removed is shown as it is, not refused.
+    assert topic_title("retired_topic") == "retired_topic"

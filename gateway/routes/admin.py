@@ -15,32 +15,23 @@ from gateway.chart import bars
 from gateway.deps import AdminDep, StateDep, WebSessionDep
 from gateway.letters import mask_phones
 from gateway.logs import short
+from gateway.names import channel_name, delivery_status_name, error_reason, outbox_status_name
 from gateway.state import GatewayState
 from registry import campaigns, outbox
 from registry.campaigns import CampaignStats
 from registry.idnumber import mask_in_text
 from registry.outbox_models import OutboxMessage
+from settlement.topics import topic_title
 
 router = APIRouter(tags=["admin"])
 PREVIEW_CHARS = 40
-STATUS_NAMES = {"failed": "发送失败", "undeliverable": "无法送达", "sent": "已发出"}
-# What the provider reported afterwards (Twilio's status callbacks).
-DELIVERY_NAMES = {
-    "accepted": "已受理",
-    "queued": "排队中",
-    "sending": "发送中",
-    "sent": "已发出",
-    "delivered": "已送达",
-    "read": "已读",
-    "undelivered": "未送达",
-    "failed": "发送失败",
-}
 
 
 @dataclass
 class CampaignView:
     stats: CampaignStats
     chart: Markup
+    topics: list[tuple[str, int]]  # the most asked topics by Chinese name, with their counts
 
 
 @dataclass(frozen=True)
@@ -55,7 +46,8 @@ class UndeliveredView:
     status: str
     delivery: str  # the provider's report and its error code, e.g. 「未送达（30003）」
     attempts: int
-    error: str
+    reason: str  # in Chinese, when the error is one we know
+    error: str  # as the provider or the outbox said it
     preview: str
 
     @classmethod
@@ -66,11 +58,12 @@ class UndeliveredView:
             preview = preview[:PREVIEW_CHARS] + "…"
         return cls(
             row.updated_at,
-            row.channel,
+            channel_name(row.channel),
             short(row.recipient_key) + "…",
-            STATUS_NAMES.get(row.status, row.status),
+            outbox_status_name(row.status),
             _delivery(row),
             row.attempts,
+            error_reason(row.last_error or ""),
             row.last_error or "",
             preview,
         )
@@ -79,7 +72,7 @@ class UndeliveredView:
 def _delivery(row: OutboxMessage) -> str:
     if row.delivery_status is None:
         return ""
-    name = DELIVERY_NAMES.get(row.delivery_status, row.delivery_status)
+    name = delivery_status_name(row.delivery_status)
     return f"{name}（{row.delivery_error_code}）" if row.delivery_error_code else name
 
 
@@ -90,7 +83,8 @@ def _views(state: GatewayState) -> tuple[list[CampaignView], list[UndeliveredVie
             stats = campaigns.stats(session, campaign)
             # bars() escapes every text it writes, so its SVG may be inserted as markup.
             chart = Markup(bars(stats.per_day, f"{campaign.name}：近14天每日消息数"))
-            views.append(CampaignView(stats, chart))
+            topics = [(topic_title(key), count) for key, count in stats.top_topics]
+            views.append(CampaignView(stats, chart, topics))
         undelivered = [UndeliveredView.of(row) for row in outbox.problems(session)]
         return views, undelivered
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from qrcode.constants import ERROR_CORRECT_M  # type: ignore[import-untyped]
 from starlette.concurrency import run_in_threadpool
 
-from gateway.deps import CadreDep, StateDep, WebSessionDep
+from gateway.deps import CadreDep, StateDep, WebSessionDep, viewer
 from gateway.routes.chat import render_widget
 from gateway.state import GatewayState
 from registry import campaigns
@@ -30,9 +30,9 @@ def _find(state: GatewayState, code: str) -> dict[str, str | None] | None:
         }
 
 
-def _not_found(request: Request, state: GatewayState) -> HTMLResponse:
+async def _not_found(request: Request, state: GatewayState) -> HTMLResponse:
     return state.templates.TemplateResponse(
-        request, "not_found.html", {"cadre": None}, status_code=404
+        request, "not_found.html", await viewer(request, state), status_code=404
     )
 
 
@@ -42,7 +42,7 @@ async def campaign_page(
 ) -> HTMLResponse:
     campaign = await run_in_threadpool(_find, state, code)
     if campaign is None:
-        return _not_found(request, state)
+        return await _not_found(request, state)
     return render_widget(request, state, web, cadre, campaign)
 
 
@@ -66,6 +66,6 @@ def qr_png(link: str) -> bytes:
 @router.get("/c/{code}/qr.png", responses={200: {"content": {"image/png": {}}}})
 async def campaign_qr(code: str, request: Request, state: StateDep) -> Response:
     if await run_in_threadpool(_find, state, code) is None:
-        return _not_found(request, state)
+        return await _not_found(request, state)
     png = await run_in_threadpool(qr_png, public_link(state, request, code))
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=3600"})

@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from gateway.deps import CSRFDep, SignedInDep, StateDep, WebSessionDep
+from gateway.names import channel_name
 from gateway.state import GatewayState
-from registry import handoffs
+from registry import campaigns, handoffs
 from registry.models import audit
 
 router = APIRouter(tags=["handoffs"])
-CHANNELS = {"sms": "短信", "wechat": "微信", "web": "网页"}
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,16 @@ class HandoffView:
 
 def _open(state: GatewayState, region: str) -> list[HandoffView]:
     with state.sessions() as session:
+        # A request records the campaign's code; people know a campaign by its name.
+        names = {c.code: c.name for c in campaigns.all_campaigns(session)}
         return [
-            HandoffView(h.id, h.at, CHANNELS.get(h.channel, h.channel), h.campaign, h.summary)
+            HandoffView(
+                h.id,
+                h.at,
+                channel_name(h.channel),
+                names.get(h.campaign or "", h.campaign),
+                h.summary,
+            )
             for h in handoffs.open_handoffs(session, region)
         ]
 

@@ -125,6 +125,15 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("yancheng.yaml", "  charity:\n", "  health_check:\n", "duplicate key"),
         # a national answer without needs_region
         ("national.yaml", "    needs_region: true\n", "", "required in national.yaml"),
+        # a national answer without the topic's name
+        ("national.yaml", "    title: 先诊疗后付费\n", "", "title: required in national.yaml"),
+        # a region naming a topic: names are written once, in national.yaml
+        (
+            "guyang.yaml",
+            "  treat_first:\n",
+            "  treat_first:\n    title: 先看病后付钱\n",
+            "only national.yaml names a topic",
+        ),
         # an answer with no clause must point to 人工
         ("nantong.yaml", "请回复“人工”，由当地医保经办机构答复。", "请咨询。", "人工"),
         # a placeholder for a disease that is not in the annex

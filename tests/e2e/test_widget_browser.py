@@ -3,53 +3,23 @@ sign in, ask, click a quick reply, read the answer, look up a resident of one's 
 be refused one from another village; open the policies page from the widget on a 420 px
 screen. Saves screenshots under test-output/browser/."""
 
-import subprocess
 from collections.abc import Iterator
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from healthaid.stack import ROOT
 from tests.e2e.conftest import CADRE_PASSWORD, Stack
+from tests.support.browser import screenshot, start_chromium
 
-OUTPUT = ROOT / "test-output" / "browser"
 OWN_VILLAGE_ID = "150222195803150024"  # 王秀英, 金山镇东河村 (the cadre's village)
 OTHER_VILLAGE_ID = "15022220120808004X"  # 刘小宝, 兴顺西镇西坝村
 
 
-def _chromium() -> tuple[str, str]:
-    done = subprocess.run(
-        [str(ROOT / "scripts" / "chromium.sh")], capture_output=True, text=True, check=True
-    )
-    browser, driver = done.stdout.split()
-    return browser, driver
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    binary, driver = _chromium()
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=420,900",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
-    # An explicit driver path: Selenium Manager must not try to download one.
-    chrome = webdriver.Chrome(options=options, service=Service(executable_path=driver))
-    chrome.set_page_load_timeout(30)
+    chrome = start_chromium(tmp_path_factory.mktemp("chromium"), 420, 900)
     yield chrome
     chrome.quit()
 
@@ -73,8 +43,7 @@ def _wait_for_answer(browser: WebDriver, after: int) -> str:
 
 
 def _shot(browser: WebDriver, name: str) -> None:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(OUTPUT / f"{name}.png"))
+    screenshot(browser, name)
 
 
 def test_a_cadre_signs_in_asks_clicks_a_quick_reply_and_looks_up_residents(

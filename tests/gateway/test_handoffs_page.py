@@ -9,13 +9,18 @@ from sqlalchemy.orm import Session
 
 from registry.channel_models import Handoff
 from registry.models import AuditLog
+from tests.gateway.conftest import add_campaign
 from tests.gateway.test_web import add_cadre, csrf_of, sign_in
 
 pytestmark = pytest.mark.anyio
 
 
-def _handoff(db: Session, region: str, summary: str) -> int:
-    handoff = Handoff(region=region, channel="sms", sender_key="u_x", summary=summary)
+def _handoff(
+    db: Session, region: str, summary: str, channel: str = "sms", campaign: str | None = None
+) -> int:
+    handoff = Handoff(
+        region=region, channel=channel, sender_key="u_x", summary=summary, campaign=campaign
+    )
     db.add(handoff)
     db.commit()
     return handoff.id
@@ -65,3 +70,22 @@ async def test_closing_needs_the_csrf_token_and_is_audited(
     actions = list(db.scalars(select(AuditLog.action).where(AuditLog.actor == f"cadre:{cadre_id}")))
     assert actions.count("handoff_closed") == 1
     assert not re.search(r'id="handoff-', (await client.get("/handoffs")).text)
+
+
+async def test_channels_and_campaigns_are_shown_by_their_chinese_names(
+    client: httpx.AsyncClient, db: Session
+) -> None:
+    add_cadre(db)
+    add_campaign(db)  # gy2024, 固阳县先诊疗后付费宣传
+    wechat = _handoff(db, "guyang", "想问体检", channel="wechat", campaign="gy2024")
+    web = _handoff(db, "guyang", "网页上问的", channel="web", campaign="gone2023")
+    await sign_in(client)
+
+    page = (await client.get("/handoffs")).text
+
+    first = page.split(f'id="handoff-{wechat}"')[1].split("</li>")[0]
+    second = page.split(f'id="handoff-{web}"')[1].split("</li>")[0]
+    assert "微信" in first and "活动：固阳县先诊疗后付费宣传" in first
+    assert "wechat" not in first and "gy2024" not in first
+    # A campaign deleted since: its code is all there is to show.
+    assert "网页" in second and "活动：gone2023" in second

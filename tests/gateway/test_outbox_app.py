@@ -130,6 +130,7 @@ async def test_the_admin_page_lists_undelivered_messages_masked(
     html = (await client.get("/admin")).text.split("未能送达的消息")[1]
 
     assert "无法送达" in html and "45015 response out of time limit" in html
+    assert "<td>微信</td>" in html and "不能主动发送" in html  # in Chinese, then WeChat's words
     assert "u_3f1c" in html and OPENID not in html
     assert ID_NUMBER not in html and mask(ID_NUMBER) in html
     assert "13800138000" not in html and "138****8000" in html

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import cadres
+from registry import cadres, traffic
 from registry.channel_models import Conversation, Handoff, MessageLog
 from settlement.identifiers import Region
 from tests.gateway.conftest import add_campaign, post_sms, sms_form
@@ -224,7 +224,24 @@ async def test_admin_page_is_forbidden_to_cadres(client: httpx.AsyncClient, db: 
     response = await client.get("/admin", headers={"Accept": "text/html"})
 
     assert response.status_code == 403
-    assert "管理员" in response.text
+    assert "只有管理员可以查看此页面" in response.text
+    # The header still knows who is signed in (it said 「未登录」 on error pages).
+    assert "已登录：李村医" in response.text and "未登录" not in response.text
+
+
+async def test_a_missing_page_keeps_the_signed_in_header(
+    client: httpx.AsyncClient, db: Session
+) -> None:
+    add_cadre(db)
+    await sign_in(client)
+
+    unknown_path = await client.get("/no-such-page", headers={"Accept": "text/html"})
+    unknown_campaign = await client.get("/c/no-such-campaign")
+
+    for response in (unknown_path, unknown_campaign):
+        assert response.status_code == 404
+        assert "没有找到这个页面" in response.text
+        assert "已登录：李村医" in response.text and "未登录" not in response.text
 
 
 async def test_admin_page_shows_each_campaigns_figures(
@@ -250,12 +267,31 @@ async def test_admin_page_shows_each_campaigns_figures(
     assert re.search(r'class="conversations">2<', html)
     assert re.search(r'class="messages">3<', html)
     assert re.search(r'class="handoffs">1<', html)
-    assert "treat_first：2次" in html
+    # Topics by their Chinese name (policies/answers/national.yaml), never the raw key.
+    assert "先诊疗后付费：2次" in html and "treat_first" not in html
     assert "<svg" in html and "近14天每日消息数" in html
     assert "我家的牛病了怎么办" in html.split("没能回答的问题")[1]
     assert db.scalar(select(MessageLog.status).where(MessageLog.text.contains("牛"))) == (
         "unanswered"
     )
+
+
+async def test_admin_page_names_topics_in_chinese_and_shows_an_unknown_key_as_it_is(
+    client: httpx.AsyncClient, db: Session
+) -> None:
+    add_cadre(db, "wang", admin=True)
+    campaign_id = add_campaign(db)
+    conversation = traffic.conversation_for(db, "sms", "u_a", campaign_id)
+    for topic in ("one_stop", "one_stop", "retired_topic"):  # the last: no such topic today
+        traffic.log_message(db, conversation, "问题", topic=topic)
+    db.commit()
+    await sign_in(client, "wang")
+
+    page = await client.get("/admin")
+
+    assert page.status_code == 200
+    topics = re.findall(r"<li>([^<]*)</li>", page.text.split('class="topics"')[1].split("</ol>")[0])
+    assert topics == ["一站式结算：2次", "retired_topic：1次"]
 
 
 async def test_a_campaign_link_opens_the_widget_and_starts_its_topic(
