@@ -39,7 +39,8 @@ def _open(state: GatewayState, region: str) -> list[HandoffView]:
 
 def _close(state: GatewayState, handoff_id: int, region: str, cadre_id: int) -> bool:
     with state.sessions.begin() as session:
-        closed = handoffs.close(session, handoff_id, region)
+        handoff = handoffs.in_region(session, handoff_id, region)
+        closed = handoff is not None and handoffs.close(session, handoff, f"cadre:{cadre_id}")
         if closed:
             audit(session, f"cadre:{cadre_id}", "handoff_closed", f"handoff={handoff_id}")
         return closed
