@@ -112,9 +112,9 @@
     handoffs.forEach(function (h) {
       keep[h.id] = true;
       var li = document.getElementById("handoff-" + h.id);
-      if (!li) { li = card(h); list.appendChild(li); }
-      update(li, h);
+      if (!li) { li = card(h); }
       list.appendChild(li);  // in the server's order: the longest waiting first
+      update(li, h);
     });
     Array.prototype.slice.call(list.children).forEach(function (li) {
       if (!keep[li.getAttribute("data-id")]) { list.removeChild(li); }
