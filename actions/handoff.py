@@ -44,6 +44,10 @@ def handoff_summary(tracker: Tracker, region: Region | None) -> str:
     return "；".join(parts)
 
 
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 class ActionHandoff(Action):
     def __init__(self, registry: Registry | None = None) -> None:
         self._registry = registry
@@ -63,6 +67,8 @@ class ActionHandoff(Action):
             channel=str(meta.get("channel") or tracker.get_slot("channel") or "unknown"),
             campaign=meta.get("campaign") or tracker.get_slot("campaign"),
             summary=handoff_summary(tracker, region),
+            # The gateway's token for the raw phone or OpenID: kept so a cadre can answer.
+            contact_token=_text_or_none(meta.get("sender_token")),
         )
         registry.audit(actor(tracker), "handoff", f"handoff={handoff_id}")
         dispatcher.utter_message(text=contact_text(region))

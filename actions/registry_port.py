@@ -65,6 +65,7 @@ class Registry(Protocol):
         channel: str,
         campaign: str | None,
         summary: str,
+        contact_token: str | None = None,
     ) -> int: ...
 
     def audit(

@@ -80,6 +80,7 @@ class SqlRegistry:
         channel: str,
         campaign: str | None,
         summary: str,
+        contact_token: str | None = None,
     ) -> int:
         with self._sessions() as session:
             handoff = handoffs.request(
@@ -89,6 +90,7 @@ class SqlRegistry:
                 channel=channel,
                 campaign=campaign,
                 summary=summary,
+                contact_token=contact_token,
             )
             session.commit()
             return handoff.id

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from gateway import letters, replies
+from gateway import handoff, letters, replies
 from gateway.channels.sms_format import choice_for_reply
 from gateway.messages import Channel
 from gateway.rasa_client import Button
@@ -21,7 +21,8 @@ from registry.people_models import Campaign
 from registry.traffic import Claim
 
 # duplicate: another copy of the message is (or was) answered elsewhere; replay: such a copy,
-# given that copy's answer; silent: opted out; reply: the gateway answers; ask: Rasa answers.
+# given that copy's answer; silent: opted out, or a message for the person answering in a
+# handoff (gateway/handoff.py); reply: the gateway answers; ask: Rasa answers.
 Decision = Literal["duplicate", "replay", "silent", "reply", "ask"]
 
 
@@ -124,6 +125,10 @@ def _decide(
     if turn.channel != "web" and word in replies.MORE_WORDS:
         page = memory.next_page(sender_key)
         return Prepared("reply", sender_key, reply=page or replies.NO_MORE_PAGES)
+    # A person answers this sender now: their message goes to the cadre, not to Rasa.
+    if (paused := handoff.paused_turn(session, turn.channel, sender_key, turn.text)) is not None:
+        decision, reply = paused
+        return Prepared(decision, sender_key, reply=reply)
     return _ask(session, turn, sender_key, memory)
 
 

@@ -109,12 +109,20 @@ class MessageLog(Base):
 
 
 class Handoff(Base):
-    """A request to talk to a person (人工), for the cadres of the region to pick up."""
+    """A request to talk to a person (人工), for the cadres of the region to pick up.
+
+    While it is open the assistant is paused for this sender on this channel: their messages
+    go to the handoff (HandoffMessage), not to Rasa. `contact_token` is a secret token for the
+    raw phone or OpenID (None for the widget, which is answered by its sender key), so a
+    cadre's reply can be sent; it is refreshed by each resident message and deleted at close.
+    `closed_by` is "cadre:<id>" or "resident".
+    """
 
     __tablename__ = "handoffs"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed')", name="status"),
         Index("ix_handoffs_region_status", "region", "status"),
+        Index("ix_handoffs_sender_key_status", "sender_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +133,36 @@ class Handoff(Base):
     campaign: Mapped[str | None] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")
+    contact_token: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("secret_tokens.token", ondelete="SET NULL")
+    )
+    last_resident_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class HandoffMessage(Base):
+    """One message of an open handoff: the resident's (instead of going to Rasa), a cadre's
+    reply, or what the assistant said about the handoff (「已结束人工服务」).
+
+    `text` is masked before it is stored: no full ID number, phone number or OpenID.
+    `outbox_id` is the outbox row that carries a reply to SMS or WeChat (its delivery status);
+    widget replies need none, the widget fetches them from here.
+    """
+
+    __tablename__ = "handoff_messages"
+    __table_args__ = (
+        CheckConstraint("direction IN ('resident', 'cadre', 'assistant')", name="direction"),
+        Index("ix_handoff_messages_handoff_id_id", "handoff_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    direction: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id", ondelete="SET NULL"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
 
 
 class VerificationState(Base):

@@ -1,8 +1,8 @@
 """The outbox (发件箱): every message the assistant sends outside an HTTP reply.
 
-Today the WeChat answers that come too late for a passive reply (customer-service messages);
-later a cadre's handoff replies and broadcasts (issue 13). A row is written before anything is
-sent, claimed by one worker at a time for a lease, and ends `sent`, `failed` (given up:
+The WeChat answers that come too late for a passive reply (customer-service messages), a
+cadre's handoff replies (gateway/handoff_inbox.py), later broadcasts. A row is written before
+anything is sent, claimed by one worker at a time for a lease, and ends `sent`, `failed` (given up:
 credentials, or transient errors past the attempt limit) or `undeliverable` (the provider
 refused this message for good, e.g. WeChat's 45015 after the 48-hour window).
 

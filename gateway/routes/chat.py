@@ -7,6 +7,8 @@ messages carry `cadre_id`, which the action server requires for personal lookups
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from gateway import replies
 from gateway.auth import csrf_ok, save_session, sender_id, set_sender_cookie
@@ -15,6 +17,7 @@ from gateway.formatting import web_replies
 from gateway.state import GatewayState
 from gateway.text import MAX_MESSAGE_CHARS, normalize_text
 from gateway.turns import Turn
+from registry import handoffs
 
 router = APIRouter(tags=["widget"])
 # Longer input (a pasted document: the widget's own field stops at MAX_MESSAGE_CHARS) is
@@ -39,8 +42,26 @@ class ChatReply(BaseModel):
     buttons: list[ChatButton]
 
 
+class HandoffState(BaseModel):
+    """Whether a person answers this widget now, and the last handoff message it has."""
+
+    open: bool
+    after: int
+
+
 class ChatOut(BaseModel):
     replies: list[ChatReply]
+    handoff: HandoffState | None  # None: unknown just now (the database failed)
+
+
+class HandoffLine(BaseModel):
+    id: int
+    text: str
+    by: str  # cadre | assistant
+
+
+class HandoffOut(HandoffState):
+    messages: list[HandoffLine]
 
 
 def render_widget(
@@ -105,7 +126,8 @@ async def chat_message(
                 ),
                 key,
             )
-    response = JSONResponse({"replies": out})
+    handoff = await run_in_threadpool(_handoff_state, state, key)
+    response = JSONResponse({"replies": out, "handoff": handoff})
     if new:
         set_sender_cookie(response, sid, state.settings)
     return response
@@ -116,4 +138,34 @@ async def _converse(state: GatewayState, turn: Turn, key: str) -> list[dict[str,
     prepared, answer = await pipeline.handle(turn, state.settings.rasa_timeout_seconds)
     if answer is not None:
         return await web_replies(answer.replies, pipeline.memory, key)
+    if prepared.decision == "silent":  # a person answers: the message went to their inbox
+        return []
     return [{"text": prepared.reply or replies.BUSY, "buttons": []}]
+
+
+def _handoff_state(state: GatewayState, key: str) -> dict[str, object] | None:
+    try:
+        with state.sessions() as session:
+            is_open = handoffs.open_for(session, "web", key) is not None
+            return {"open": is_open, "after": handoffs.last_message_id(session, "web", key)}
+    except SQLAlchemyError:
+        return None
+
+
+@router.get("/api/chat/handoff", response_model=HandoffOut)
+async def handoff_messages(request: Request, state: StateDep, after: int = 0) -> JSONResponse:
+    """What cadres (and the assistant, about the handoff) said to this widget after message
+    id `after`; the widget polls this while a person answers. Only this browser's own
+    messages: the sender is its cookie."""
+    sid, _ = sender_id(request)
+    key = state.pipeline.key(f"web:{sid}")
+
+    def load() -> dict[str, object]:
+        with state.sessions() as session:
+            found = handoffs.sent_to_sender(session, "web", key, after)
+            lines = [{"id": m.id, "text": m.text, "by": m.direction} for m in found]
+            is_open = handoffs.open_for(session, "web", key) is not None
+            last = lines[-1]["id"] if lines else after
+            return {"open": is_open, "after": last, "messages": lines}
+
+    return JSONResponse(await run_in_threadpool(load))

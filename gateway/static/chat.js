@@ -25,7 +25,7 @@
     bubble.className = "bubble " + entry.who;
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = entry.who === "me" ? "我：" : "助手：";
+    who.textContent = entry.who === "me" ? "我：" : (entry.who === "cadre" ? "工作人员：" : "助手：");
     bubble.appendChild(who);
     var text = document.createElement("p");
     text.textContent = entry.text;
@@ -81,10 +81,39 @@
       return response.json();
     }).then(function (data) {
       data.replies.forEach(function (r) { add({who: "bot", text: r.text, buttons: r.buttons}); });
+      if (data.handoff) { follow(data.handoff); }
     }).catch(function (error) {
       var text = error.message === "expired" ? "页面已过期，请刷新页面后再试。" : "系统繁忙，请稍后再试。";
       add({who: "bot", text: text, buttons: []});
     });
+  }
+
+  // While a person answers (转人工), their replies are fetched every few seconds; polling
+  // stops when the handoff is closed (by the cadre or by 「结束人工」).
+  var HANDOFF_KEY = "healthaid.handoff";
+  var POLL_MS = 3000;
+  var polling = null;
+  function follow(state) {
+    try { localStorage.setItem(HANDOFF_KEY, JSON.stringify(state)); } catch (e) { /* ignore */ }
+    if (state.open && polling === null) {
+      polling = window.setInterval(poll, POLL_MS);
+    } else if (!state.open && polling !== null) {
+      window.clearInterval(polling);
+      polling = null;
+    }
+  }
+  function poll() {
+    var state = {};
+    try { state = JSON.parse(localStorage.getItem(HANDOFF_KEY) || "{}"); } catch (e) { state = {}; }
+    fetch("/api/chat/handoff?after=" + encodeURIComponent(state.after || 0), {credentials: "same-origin"})
+      .then(function (response) { if (!response.ok) { throw new Error("busy"); } return response.json(); })
+      .then(function (data) {
+        data.messages.forEach(function (m) {
+          add({who: m.by === "cadre" ? "cadre" : "bot", text: m.text, buttons: []});
+        });
+        follow({open: data.open, after: data.after});
+      })
+      .catch(function () { /* the next poll tries again */ });
   }
 
   entries.forEach(function (entry, index) { render(entry, index === entries.length - 1); });
@@ -99,8 +128,15 @@
 
   // Signing out forgets the transcript on this device (it may hold a resident's details).
   document.querySelectorAll('form[action="/logout"]').forEach(function (f) {
-    f.addEventListener("submit", function () { try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ } });
+    f.addEventListener("submit", function () {
+      try { localStorage.removeItem(KEY); localStorage.removeItem(HANDOFF_KEY); } catch (e) { /* ignore */ }
+    });
   });
+
+  try {
+    var saved = JSON.parse(localStorage.getItem(HANDOFF_KEY) || "{}");
+    if (saved.open) { follow(saved); }
+  } catch (e) { /* ignore */ }
 
   if (campaign) {
     var started = "healthaid.started." + campaign;

@@ -59,6 +59,7 @@ class FakeRegistry:
         channel: str,
         campaign: str | None,
         summary: str,
+        contact_token: str | None = None,
     ) -> int:
         self.handoffs.append(
             {
@@ -67,6 +68,7 @@ class FakeRegistry:
                 "channel": channel,
                 "campaign": campaign,
                 "summary": summary,
+                "contact_token": contact_token,
             }
         )
         return len(self.handoffs)

@@ -13,7 +13,8 @@ from tests.actions.helpers import SENDER, message, run, text_message, tracker
 
 def test_handoff_names_the_regions_unit_and_records_a_request() -> None:
     registry = FakeRegistry()
-    latest = message("转人工", "human_handoff", metadata={"channel": "sms", "campaign": "gy2024"})
+    meta = {"channel": "sms", "campaign": "gy2024", "sender_token": "stk_0a1b2c3d4e5f6a7b"}
+    latest = message("转人工", "human_handoff", metadata=meta)
     state = tracker(latest, {"region": "guyang", "requested_topic": "after_exit"})
     events, messages = run(ActionHandoff(registry), state)
     assert events == []
@@ -30,6 +31,8 @@ def test_handoff_names_the_regions_unit_and_records_a_request() -> None:
             "channel": "sms",
             "campaign": "gy2024",
             "summary": "地区：固阳县；待答话题：after_exit",
+            # so a cadre's reply can reach the phone the request came from
+            "contact_token": "stk_0a1b2c3d4e5f6a7b",
         }
     ]
     assert [(a.action, a.detail) for a in registry.audits] == [("handoff", "handoff=1")]

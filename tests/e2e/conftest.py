@@ -6,6 +6,7 @@ Needs the trained model (make rasa-train; `make test` trains first). Without it 
 fail with that message rather than skip: a skipped end-to-end suite would pass unnoticed.
 """
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +22,19 @@ from tests.support.delay_proxy import DelayProxy
 from tests.support.seed import seed
 
 MODEL = ROOT / "models" / "healthaid.tar.gz"
-PORTS = {"gateway": 18000, "rasa": 15005, "action": 15055, "proxy": 15006, "wechat": 18081}
+# HEALTHAID_E2E_PORT_OFFSET moves every port, so two checkouts on one machine can each run
+# their end-to-end tests at the same time.
+_OFFSET = int(os.environ.get("HEALTHAID_E2E_PORT_OFFSET", "0"))
+PORTS = {
+    name: port + _OFFSET
+    for name, port in {
+        "gateway": 18000,
+        "rasa": 15005,
+        "action": 15055,
+        "proxy": 15006,
+        "wechat": 18081,
+    }.items()
+}
 TWILIO_TOKEN = "e2e-twilio-auth-token"
 WECHAT = {"token": "e2etoken", "app_id": "wxe2e0000000000001", "secret": "e2e-app-secret"}
 CADRE_PASSWORD = "e2e-cadre-password"

@@ -65,7 +65,7 @@ async def test_closing_needs_the_csrf_token_and_is_audited(
     statuses = dict(db.execute(select(Handoff.id, Handoff.status)).all())
     assert forged.status_code == 403
     assert closed.status_code == 303
-    assert foreign.status_code == 303
+    assert foreign.status_code == 404  # another region's request is not found
     assert statuses == {handoff_id: "closed", other_region: "open"}
     actions = list(db.scalars(select(AuditLog.action).where(AuditLog.actor == f"cadre:{cadre_id}")))
     assert actions.count("handoff_closed") == 1

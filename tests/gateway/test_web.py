@@ -73,7 +73,10 @@ async def test_anonymous_chat_carries_no_cadre_and_keeps_one_sender(
     first = await client.post("/api/chat", json={"message": "先诊疗后付费咋弄"})
     await client.post("/api/chat", json={"message": "住院要交押金吗"})
 
-    assert first.json() == {"replies": [{"text": "您问的是：先诊疗后付费咋弄", "buttons": []}]}
+    assert first.json() == {
+        "replies": [{"text": "您问的是：先诊疗后付费咋弄", "buttons": []}],
+        "handoff": {"open": False, "after": 0},  # no person is answering this widget
+    }
     assert [b["metadata"]["cadre_id"] for b in rasa.received] == [None, None]
     assert rasa.received[0]["sender"] == rasa.received[1]["sender"]
     assert rasa.received[0]["input_channel"] == "web"
