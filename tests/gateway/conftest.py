@@ -103,7 +103,7 @@ def make_settings(url: str, **overrides: Any) -> Settings:
     }
     for name, value in overrides.items():
         channel, _, field = name.partition("_")
-        if channel in ("twilio", "wechat", "outbox"):
+        if channel in ("twilio", "wechat", "outbox", "broadcast"):
             values.setdefault(channel, {})[field] = value
         else:
             values[name] = value
