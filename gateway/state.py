@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.broadcasts.engine import BroadcastEngine
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.security import WeChatCrypto
 from gateway.metrics import Metrics
@@ -34,6 +35,7 @@ class GatewayState:
     wechat_crypto: WeChatCrypto | None
     shared: SharedState  # sender memory, limits, sign-in failures, replies (this process or Redis)
     outbox: OutboxSender  # messages sent outside an HTTP reply
+    broadcasts: BroadcastEngine  # enqueues broadcasts; `python -m gateway.broadcasts.worker` sends
 
 
 def templates() -> Jinja2Templates:
