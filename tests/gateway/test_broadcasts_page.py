@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.broadcasts.engine import build_engine
+from registry.channel_models import Conversation
 from registry.db import get_engine, make_sessionmaker
 from registry.models import AuditLog
 from registry.outbox_models import OutboxMessage
+from registry.people_models import Campaign
 from tests.gateway.broadcasts.helpers import opt_out, resident
 from tests.gateway.broadcasts.test_engine import Recorder
-from tests.gateway.conftest import BASE, add_campaign, make_settings
+from tests.gateway.conftest import BASE, add_campaign, make_settings, post_sms, sms_form
 from tests.gateway.test_web import add_cadre, csrf_of, sign_in
 
 pytestmark = pytest.mark.anyio
@@ -124,3 +126,22 @@ async def test_another_regions_broadcast_is_not_found(
     page = await admin.get("/broadcasts/999")
 
     assert page.status_code == 404
+
+
+async def test_a_reply_to_a_broadcast_is_counted_and_tagged_with_its_campaign(
+    admin: httpx.AsyncClient, db: Session
+) -> None:
+    person = resident(db)
+    db.commit()
+    token = csrf_of(await admin.get("/broadcasts"))
+    location = (await admin.post("/broadcasts", data=form(token, confirm="yes"))).headers[
+        "location"
+    ]
+
+    answer = await post_sms(admin, sms_form("体检要带什么", From="+86" + person.phone_numbers[0]))
+
+    assert answer.status_code == 200
+    conversation = db.scalars(select(Conversation)).one()
+    campaign = db.scalars(select(Campaign)).one()
+    assert (conversation.channel, conversation.campaign_id) == ("sms", campaign.id)
+    assert '<dd id="replies">1</dd>' in (await admin.get(location)).text
