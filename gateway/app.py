@@ -21,6 +21,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import housekeeping, logs
+from gateway.broadcasts.channels import ChannelsOf
+from gateway.broadcasts.engine import BroadcastEngine, build_engine
 from gateway.channels.twilio.delivery import sms_channel
 from gateway.channels.twilio.router import router as twilio_router
 from gateway.channels.twilio.status import router as twilio_status_router
@@ -33,7 +35,19 @@ from gateway.metrics import Metrics
 from gateway.outbox import Deliver, OutboxSender
 from gateway.pipeline import Pipeline
 from gateway.rasa_client import RasaClient
-from gateway.routes import admin, campaigns, chat, estimate, handoffs, health, login, policies
+from gateway.routes import (
+    admin,
+    campaigns,
+    chat,
+    estimate,
+    handoffs,
+    health,
+    login,
+    policies,
+)
+from gateway.routes import (
+    broadcasts as broadcast_routes,
+)
 from gateway.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, get_settings
 from gateway.shared import SharedState, open_shared_state
 from gateway.state import HERE, GatewayState, templates
@@ -59,6 +73,7 @@ def _state(
     probe_transport: httpx.AsyncBaseTransport | None,
     shared: SharedState | None,
     twilio_transport: httpx.AsyncBaseTransport | None,
+    broadcast_engine: BroadcastEngine | None = None,
 ) -> GatewayState:
     engine = get_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
@@ -98,6 +113,8 @@ def _state(
         wechat_api=wechat_api,
         wechat_crypto=_crypto(settings),
         shared=shared,
+        broadcasts=broadcast_engine
+        or build_engine(settings, sessions, ChannelsOf(settings, twilio_transport)),
         outbox=OutboxSender(
             sessions,
             channels,
@@ -153,19 +170,29 @@ def create_app(
     retention: Retention | None = None,
     shared: SharedState | None = None,
     twilio_transport: httpx.AsyncBaseTransport | None = None,
+    broadcasts: BroadcastEngine | None = None,
 ) -> FastAPI:
     """The gateway app. `retention` (default: from the environment, registry/retention.py)
     is what the hourly purge of receipts and expired tokens keeps. `shared` (default: what
     the settings choose) lets tests give two apps in one process the same in-process state,
     as two processes share Redis. `twilio_transport` replaces the network under Twilio's
-    REST client (default: the real one, to `settings.twilio.api_base_url`)."""
+    REST client (default: the real one, to `settings.twilio.api_base_url`). `broadcasts`
+    (default: built from the settings) lets tests run the broadcast engine in immediate mode
+    with their own channels."""
     settings = settings or get_settings()
     retention = retention or Retention.from_env()
     logs.configure()
     if settings.secret_key == DEVELOPMENT_SECRET_KEY:
         logs.get_logger().warning("development_secret_key: set HEALTHAID_SECRET_KEY")
     state = _state(
-        settings, rasa, wechat_api, clock or time.time, probe_transport, shared, twilio_transport
+        settings,
+        rasa,
+        wechat_api,
+        clock or time.time,
+        probe_transport,
+        shared,
+        twilio_transport,
+        broadcasts,
     )
 
     @asynccontextmanager
@@ -210,6 +237,7 @@ def create_app(
         campaigns.router,
         admin.router,
         handoffs.router,
+        broadcast_routes.router,
         estimate.router,
         policies.router,
     ):

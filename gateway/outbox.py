@@ -124,6 +124,11 @@ class OutboxSender:
         claimed = await run_in_threadpool(claim)
         return None if claimed is None else await self._send(claimed)
 
+    async def send_claimed(self, claimed: Claimed) -> Outcome:
+        """Send a row this sender claimed itself (registry.outbox.claim_*) and record the
+        outcome."""
+        return await self._send(claimed)
+
     async def send_due(self) -> int:
         """Claim the rows that are due and send them (at the same time: each must finish
         within the lease). How many were claimed."""

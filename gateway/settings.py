@@ -16,6 +16,7 @@ import functools
 import os
 from typing import Any, Literal
 
+from limits import parse
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -118,6 +119,36 @@ class OutboxSettings(BaseModel):
     max_attempts: PositiveInt = 5
 
 
+class BroadcastSettings(BaseModel):
+    """Broadcasts (gateway/broadcasts/): how fast each channel sends, and the job queue."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Per channel, in `limits` notation ("1/second", "30/minute"): Twilio queues more than
+    # one message a second per long-code number, and a county's number is usually one.
+    sms_rate: str = "1/second"
+    wechat_rate: str = "20/second"
+    # How long the sending job holds a broadcast without renewing it; past it (the job died)
+    # another job resumes it.
+    lease_seconds: PositiveFloat = 60.0
+    # The embedded job queue (SQLite) when there is no Redis; unset: next to the SQLite
+    # registry, or var/broadcast-queue.db.
+    queue_path: str | None = None
+    workers: PositiveInt = 2  # threads of the consumer (`healthaid broadcasts worker`)
+
+    @model_validator(mode="after")
+    def _rates_parse(self) -> "BroadcastSettings":
+        for name in ("sms_rate", "wechat_rate"):
+            try:
+                parse(getattr(self, name))
+            except ValueError:
+                raise ValueError(f"{name} is not a rate such as 1/second") from None
+        return self
+
+    def rate(self, channel: str) -> str:
+        return str(getattr(self, f"{channel}_rate"))
+
+
 class LegacyNames(PydanticBaseSettingsSource):
     """The variables of `LEGACY_NAMES`, as a source ranked after the `HEALTHAID_` names."""
 
@@ -166,6 +197,7 @@ class Settings(BaseSettings):
     # message arriving later (its worker died) is answered rather than dropped.
     claim_margin_seconds: PositiveFloat = 2.0
     outbox: OutboxSettings = OutboxSettings()
+    broadcast: BroadcastSettings = BroadcastSettings()
     rate_limit_per_sender: PositiveInt = 20  # messages per minute from one sender
     rate_limit_global: PositiveInt = 6000  # messages per minute through the whole gateway
     login_attempts: PositiveInt = 5  # failed sign-ins per 15 minutes, per IP and per username

@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.broadcasts.engine import BroadcastEngine
 from gateway.channels.twilio.rest import HttpxTwilioClient
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.channels.wechat.security import WeChatCrypto
@@ -35,6 +36,7 @@ class GatewayState:
     wechat_crypto: WeChatCrypto | None
     shared: SharedState  # sender memory, limits, sign-in failures, replies (this process or Redis)
     outbox: OutboxSender  # messages sent outside an HTTP reply
+    broadcasts: BroadcastEngine  # enqueues broadcasts; `python -m gateway.broadcasts.worker` sends
     twilio_http: HttpxTwilioClient | None = None  # the outbox's SMS channel sends through it
 
 

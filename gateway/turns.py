@@ -16,7 +16,7 @@ from gateway.messages import Channel
 from gateway.rasa_client import Button
 from gateway.shared import MessageLimits, SenderMemory
 from gateway.text import clip, redact_id_numbers
-from registry import campaigns, tokens, traffic
+from registry import broadcast_stats, campaigns, tokens, traffic
 from registry.people_models import Campaign
 from registry.traffic import Claim
 
@@ -134,6 +134,10 @@ def _decide(
 
 def _ask(session: Session, turn: Turn, sender_key: str, memory: SenderMemory) -> Prepared:
     campaign, starts = _campaign(session, turn)
+    if campaign is None and turn.channel in ("sms", "wechat"):
+        # A reply to a broadcast: the conversation is tagged with the broadcast's campaign.
+        replied_to = broadcast_stats.campaign_for_reply(session, turn.channel, sender_key)
+        campaign = session.get(Campaign, replied_to) if replied_to is not None else None
     topic: str | None = None
     letter: str | None = None
     if starts or (turn.start and campaign is None):

@@ -27,6 +27,7 @@ from healthaid.stack import (
     ROOT,
     Service,
     action_server_command,
+    broadcast_worker,
     gateway_command,
     python_path,
     rasa_command,
@@ -195,6 +196,7 @@ def services(config: ProductionConfig, haproxy: str) -> list[Service]:
         action_server_service(config),
         *rasa_services(config),
         *gateway_services(config),
+        broadcast_worker("broadcasts", gateway_services(config)[0].env, config.log_dir),
         proxy_service(config, haproxy),
     ]
 

@@ -1,6 +1,7 @@
-"""Start the whole stack — action server, Rasa server, gateway — wait until all are ready, and
-stop all three together. `make run` uses it (the embedded profile: one process of each, SQLite,
-Rasa's trackers in memory); so do the end-to-end tests, on their own ports. The production
+"""Start the whole stack — action server, Rasa server, gateway, broadcast sender — wait until
+all are ready, and stop them together. `make run` uses it (the embedded profile: one process
+of each, SQLite, Rasa's trackers in memory, the broadcast queue in a SQLite file); so do the
+end-to-end tests, on their own ports. The production
 profile (healthaid/production.py) starts more processes with the same helpers.
 
 Every process listens on 127.0.0.1 only (Rasa with -i, the action server via SANIC_HOST).
@@ -57,6 +58,13 @@ class Service:
     ready_url: str
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    # A process without an HTTP endpoint (the broadcast consumer) is ready once it wrote this.
+    ready_file: Path | None = None
+
+    def ready(self) -> bool:
+        if self.ready_file is not None:
+            return self.ready_file.exists()
+        return _ready(self.ready_url)
 
 
 def write_endpoints(profile: str, values: dict[str, str | int | None], path: Path) -> Path:
@@ -118,6 +126,13 @@ def gateway_command(port: int, *options: str) -> list[str]:
     ]
 
 
+def broadcast_worker(name: str, env: dict[str, str], log_dir: Path) -> Service:
+    """The broadcast consumer (gateway/broadcasts/worker.py): ready once it wrote its file."""
+    ready = log_dir / f"{name}.ready"
+    command = [str(PYTHON), "-m", "gateway.broadcasts.worker", "--ready-file", str(ready)]
+    return Service(name, command, "", env, ready_file=ready)
+
+
 def services(config: StackConfig) -> list[Service]:
     base_env = {**os.environ, **config.env}
     return [
@@ -146,6 +161,7 @@ def services(config: StackConfig) -> list[Service]:
                 **config.env,
             },
         ),
+        broadcast_worker("broadcasts", base_env, config.log_dir),
     ]
 
 
@@ -167,6 +183,8 @@ class StackError(RuntimeError):
 
 
 def start(service: Service, log_dir: Path) -> None:
+    if service.ready_file is not None:
+        service.ready_file.unlink(missing_ok=True)
     # The child keeps its own copy of the file descriptor; ours is closed at once.
     with (log_dir / f"{service.name}.log").open("wb") as log:
         service.process = subprocess.Popen(
@@ -184,7 +202,7 @@ def wait(service: Service, log_dir: Path, deadline: float) -> None:
         if service.process is not None and service.process.poll() is not None:
             log = _tail(log_dir / f"{service.name}.log")
             raise StackError(f"{service.name} exited with {service.process.returncode}\n{log}")
-        if _ready(service.ready_url):
+        if service.ready():
             return
         time.sleep(0.5)
     raise StackError(

@@ -42,6 +42,7 @@ class Rejection:
     line: int
     message: str  # 第5行：身份证号校验位不正确
     cells: tuple[str, ...]
+    columns: tuple[str, ...] = HEADER  # the header of the file the row came from
 
 
 @dataclass
@@ -107,7 +108,9 @@ def import_csv(
     check_duplicates(rows)
     _check_phone_owners(session, [row for row in rows if row.ok])
     result.rejected = [
-        Rejection(row.line, row.message, tuple(row.cells)) for row in rows if not row.ok
+        Rejection(row.line, row.message, tuple(row.cells), row.columns)
+        for row in rows
+        if not row.ok
     ]
     if skip_invalid or not result.rejected:
         records = [row.record for row in rows if row.record is not None and row.ok]
@@ -122,14 +125,16 @@ def import_csv(
 
 
 def write_rejected(path: Path, rejected: Sequence[Rejection]) -> None:
-    """The rejected rows as they were, plus a `reason` column (after any surplus cells)."""
+    """The rejected rows as they were, plus a `reason` column (after any surplus cells), under
+    the header of their file."""
+    columns = rejected[0].columns if rejected else HEADER
     # The BOM makes Excel on Chinese Windows open the file as UTF-8 instead of GBK.
     with path.open("w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow((*HEADER, "reason"))
+        writer.writerow((*columns, "reason"))
         for rejection in rejected:
             # A short row is padded so its reason still lands in the `reason` column.
-            padding = ("",) * (len(HEADER) - len(rejection.cells))
+            padding = ("",) * (len(columns) - len(rejection.cells))
             writer.writerow((*rejection.cells, *padding, rejection.message))
 
 
@@ -194,6 +199,8 @@ def _copy(record: ResidentRecord, resident: Resident) -> None:
     resident.exit_year = record.exit_year
     resident.disability = record.disability
     resident.family_doctor = record.family_doctor
+    if record.consent is not None:
+        resident.broadcast_consent = record.consent
     # Entries that stay are kept as they are: deleting and re-inserting the same value in one
     # flush would trip the unique constraints, since SQLAlchemy inserts before it deletes.
     phones = {entry.phone: entry for entry in resident.phones}

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
@@ -65,6 +66,9 @@ class Resident(Base):
         enum_column(Disability, "disability"), default=Disability.NONE
     )
     family_doctor: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    # 同意接收通知: the resident agreed to receive broadcasts (reminders, campaigns). Unknown
+    # means no; an opt-out (退订/TD/STOP, registry.traffic) wins over it on that channel.
+    broadcast_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -243,3 +243,18 @@ def problems(session: Session, limit: int = 50) -> list[OutboxMessage]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def claim_if_due(
+    session: Session, row_id: int, lease: timedelta, now: datetime | None = None
+) -> Claimed | None:
+    """Claim one row if it is due (queued and due, or left `sending` past its lease); None when
+    it is done, waiting for a retry, or held by a live sender."""
+    moment = now or utcnow()
+    condition = (
+        (OutboxMessage.id == row_id)
+        & OutboxMessage.status.in_(("queued", "sending"))
+        & (OutboxMessage.next_attempt_at <= moment)
+    )
+    claimed = _claim(session, condition, lease, moment)
+    return claimed[0] if claimed else None

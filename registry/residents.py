@@ -33,6 +33,7 @@ def masked_card(resident: Resident) -> list[str]:
         f"村：{resident.village or '未填写'}",
         f"慢性病：{'、'.join(resident.disease_names) or '无'}",
         f"家庭医生：{resident.family_doctor or '未签约'}",
+        f"接收通知：{'同意' if resident.broadcast_consent else '未同意'}",
     ]
 
 

@@ -28,6 +28,10 @@ HEADER = (
     "family_doctor",
     "exit_year",
 )
+# The optional last column: 同意接收通知 (consent to broadcasts), under either name.
+CONSENT_COLUMNS = ("consent", "同意接收通知")
+CONSENT_YES = frozenset({"是", "同意", "yes", "y", "true", "1"})
+CONSENT_NO = frozenset({"否", "不同意", "no", "n", "false", "0", ""})
 # 精准扶贫 registration (建档立卡) began in 2014, so nobody exited poverty before then.
 FIRST_EXIT_YEAR = 2014
 TEXT_LIMIT = 64  # the String(64) columns of registry.models
@@ -64,12 +68,14 @@ class ResidentRecord:
     disability: Disability
     family_doctor: str | None
     exit_year: int | None
+    consent: bool | None = None  # None: the file has no consent column (keep what is recorded)
 
 
 @dataclass
 class CsvRow:
     line: int
     cells: list[str]
+    columns: tuple[str, ...] = HEADER  # the file's header: HEADER, maybe with a consent column
     reasons: list[str] = field(default_factory=list)
     record: ResidentRecord | None = None  # set when the row's own checks pass
 
@@ -83,20 +89,29 @@ class CsvRow:
 
 
 def read_rows(data: bytes) -> list[CsvRow]:
-    """Decode the file, check its header and split it into rows; blank rows are dropped."""
+    """Decode the file, check its header and split it into rows; blank rows are dropped.
+
+    The header is HEADER, optionally followed by one consent column (`consent` or
+    `同意接收通知`)."""
     reader = csv.reader(io.StringIO(_decode(data), newline=""))
     try:
         header = next(reader, None)
         if header is None:
             raise CsvFileError(1, "文件为空")
-        if tuple(header) != HEADER:
-            raise CsvFileError(1, "表头应为 " + ",".join(HEADER))
+        columns = tuple(header)
+        if columns[: len(HEADER)] != HEADER or columns[len(HEADER) :] not in {
+            (),
+            *((name,) for name in CONSENT_COLUMNS),
+        }:
+            raise CsvFileError(
+                1, "表头应为 " + ",".join(HEADER) + "（最后可加一列 consent 或 同意接收通知）"
+            )
         rows: list[CsvRow] = []
         line = reader.line_num + 1
         for cells in reader:
             # Spreadsheets leave rows of bare commas at the end; they are not residents.
             if any(cell.strip() for cell in cells):
-                rows.append(CsvRow(line, cells))
+                rows.append(CsvRow(line, cells, columns))
             line = reader.line_num + 1
     except csv.Error as error:
         raise CsvFileError(reader.line_num, f"CSV格式错误（{error}）") from error
@@ -119,10 +134,10 @@ def check_row(
     row: CsvRow, *, current_year: int, disease_validator: DiseaseValidator | None = None
 ) -> None:
     """Record every problem of the row on its own; build its record when there is none."""
-    if len(row.cells) != len(HEADER):
-        row.reasons.append(f"应有{len(HEADER)}列，实际{len(row.cells)}列")
+    if len(row.cells) != len(row.columns):
+        row.reasons.append(f"应有{len(row.columns)}列，实际{len(row.cells)}列")
         return
-    cell = dict(zip(HEADER, (value.strip() for value in row.cells), strict=True))
+    cell = dict(zip(row.columns, (value.strip() for value in row.cells), strict=True))
     reasons = row.reasons
     id_number = idnumber.normalize(cell["id_number"])
     _note(reasons, "身份证号为空" if not id_number else idnumber.explain_invalid(id_number))
@@ -133,6 +148,7 @@ def check_row(
     category = _member(Category, cell["category"], "人员类别", reasons)
     disability = _member(Disability, cell["disability"] or Disability.NONE, "残疾类别", reasons)
     exit_year = _exit_year(cell["exit_year"], category, current_year, reasons)
+    consent = _consent(row.columns[len(HEADER) :], cell, reasons)
     diseases = _split_list(cell["chronic_diseases"])
     if region is not None and disease_validator is not None:
         for disease in diseases:
@@ -155,6 +171,7 @@ def check_row(
         disability=disability,
         family_doctor=cell["family_doctor"] or None,
         exit_year=exit_year,
+        consent=consent,
     )
 
 
@@ -198,6 +215,20 @@ def _region(value: str, reasons: list[str]) -> Region | None:
         allowed = "、".join(region.value for region in Region.all())
         reasons.append(f"未知地区“{value}”（应为 {allowed} 之一）")
         return None
+
+
+def _consent(extra: tuple[str, ...], cell: dict[str, str], reasons: list[str]) -> bool | None:
+    """是/同意/yes → True, 否/不同意/no or blank → False (no consent unless recorded); None
+    when the file has no consent column."""
+    if not extra:
+        return None
+    value = cell[extra[0]]
+    if value.lower() in CONSENT_YES:
+        return True
+    if value.lower() in CONSENT_NO:
+        return False
+    reasons.append(f"同意接收通知“{value}”应为“是”或“否”（yes/no），空白表示不同意")
+    return None
 
 
 def _exit_year(

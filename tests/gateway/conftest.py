@@ -103,7 +103,7 @@ def make_settings(url: str, **overrides: Any) -> Settings:
     }
     for name, value in overrides.items():
         channel, _, field = name.partition("_")
-        if channel in ("twilio", "wechat", "outbox"):
+        if channel in ("twilio", "wechat", "outbox", "broadcast"):
             values.setdefault(channel, {})[field] = value
         else:
             values[name] = value
@@ -119,6 +119,7 @@ def app_factory(gateway_db: str, rasa: FakeRasa, fake_wechat: FakeWeChat) -> Cal
     def build(**overrides: Any) -> FastAPI:
         probe = overrides.pop("probe", actions_up)
         clock = overrides.pop("clock", None)
+        broadcasts = overrides.pop("broadcasts", None)
         settings = make_settings(gateway_db, **overrides)
         api = WeChatAPI(
             APP_ID, APP_SECRET, "http://fake-wechat", httpx.ASGITransport(app=fake_wechat.app())
@@ -129,6 +130,7 @@ def app_factory(gateway_db: str, rasa: FakeRasa, fake_wechat: FakeWeChat) -> Cal
             wechat_api=api,
             clock=clock,
             probe_transport=httpx.MockTransport(probe),
+            broadcasts=broadcasts,
         )
 
     return build

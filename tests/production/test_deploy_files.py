@@ -28,7 +28,7 @@ def test_the_systemd_units_pass_systemd_analyze_verify() -> None:
     )
 
     assert done.returncode == 0, done.stderr
-    assert "5 units verified" in done.stdout
+    assert "6 units verified" in done.stdout
 
 
 def test_every_yaml_block_of_the_deployment_guide_parses() -> None:

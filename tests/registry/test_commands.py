@@ -115,6 +115,7 @@ def test_show_prints_a_masked_record_and_audits_it(
         "村：清升镇",
         "慢性病：高血压、慢性阻塞性肺疾病",
         "家庭医生：周医生",
+        "接收通知：未同意",
     ]
     assert id_number not in out and "13912345678" not in out
     with session_factory() as session:
