@@ -86,15 +86,17 @@ class Pipeline:
     ) -> Prepared:
         """Claim and decide `turn`. The claim on its provider id lasts `answer_within` (the
         deadline of the answer, or of its hand-over to the outbox) plus `claim_margin`. A copy
-        of a message claimed elsewhere waits up to `wait` (default: the claim's length) for
-        that answer: "replay" with it, "duplicate" without, or the turn itself when the
-        claim lapsed meanwhile."""
+        of a message claimed elsewhere waits up to `wait` (default: the claim's length plus
+        the `failover_seconds` by which its worker may extend it) for that answer: "replay"
+        with it, "duplicate" without, or the turn itself when the claim lapsed meanwhile."""
         self.metrics.requests.labels(turn.channel).inc()
         lease = answer_within + self.claim_margin
         prepared = await self._prepare_once(turn, lease)
         if prepared.decision != "duplicate":
             return prepared
-        return await self._await_first(turn, prepared, lease, lease if wait is None else wait)
+        if wait is None:
+            wait = lease + self.failover_seconds
+        return await self._await_first(turn, prepared, lease, wait)
 
     async def _prepare_once(self, turn: Turn, lease: float) -> Prepared:
         log = get_logger()

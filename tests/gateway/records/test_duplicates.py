@@ -131,6 +131,32 @@ async def test_a_copy_after_the_first_worker_died_gets_the_answer_rasa_already_g
     assert recorded(stack) == (["failed", "answered"], 1)
 
 
+async def test_a_copy_waits_while_the_first_worker_retries_on_the_surviving_rasa(
+    stack: Stack,
+) -> None:
+    # The first post dies with its Rasa instance; the worker retries, which takes longer than
+    # its claim was for. It holds the claim meanwhile, and the copy waits for its answer
+    # instead of answering nothing or running the message a third time.
+    stack.rasa.dies, stack.rasa.delay = 1, 1.5
+    settings = {
+        "rasa_timeout_seconds": 0.5,
+        "claim_margin_seconds": 0.3,  # claims of 0.8 s
+        "rasa_failover_seconds": 3.0,
+    }
+    form = sms_form("大病保险怎么报", sid="SMfailover")
+    async with stack.clients(stack.app(**settings), stack.app(**settings)) as (first, second):
+        original = asyncio.ensure_future(post_sms(first, form))
+        while not stack.rasa.received:
+            await asyncio.sleep(0.01)
+
+        copy = await post_sms(second, form)
+        await original
+
+    assert messages(copy) == messages(original.result()) == ["您问的是：大病保险怎么报"]
+    assert len(stack.rasa.received) == 2  # the post that died, and the retry
+    assert recorded(stack) == (["answered"], 1)
+
+
 async def test_a_copy_while_the_answer_is_still_coming_waits_for_it_not_an_empty_reply(
     stack: Stack,
 ) -> None:
