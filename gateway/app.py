@@ -99,6 +99,7 @@ def _state(
         metrics=metrics,
         replies=shared.replies,
         claim_margin=settings.claim_margin_seconds,
+        failover_seconds=settings.rasa_failover_seconds,
         action_server=HealthWatch(http_probe(probes)),
     )
     return GatewayState(

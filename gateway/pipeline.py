@@ -9,7 +9,10 @@ the reply cached for copies of the message, the claim released.
 Copies of one provider message (Twilio's retry, WeChat's three tries, on any gateway process)
 are answered once: the first claims the message id, a copy waits a bounded time for that
 answer in the reply cache and replays it; a copy that finds the claim lapsed unanswered (its
-worker died) answers the message itself.
+worker died) answers the message itself — after looking in Rasa's tracker whether the dead
+worker's post reached Rasa, so Rasa never runs one message twice. A post that breaks under the
+gateway (the Rasa instance died) is retried once on the surviving instance, after the same
+look-up.
 
 Whatever fails (Rasa down or slow, the action server down, the database locked), the resident
 gets a polite answer and the message stays recorded when the database allowed it.
@@ -30,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway import replies
 from gateway.logs import get_logger, short
 from gateway.metrics import Metrics
-from gateway.rasa_client import RasaClient, RasaError, RasaTimeout, Reply
+from gateway.rasa_client import MESSAGE_KEY, RasaClient, RasaError, RasaLost, RasaTimeout, Reply
 from gateway.shared import MessageLimits, ReplyCache, SenderMemory, SharedStateError
 from gateway.text import sender_key
 from gateway.turns import Prepared, Turn, prepare
@@ -67,6 +70,10 @@ class Pipeline:
     replies: ReplyCache
     # A claim on a provider message id lasts the turn's own deadline plus this margin.
     claim_margin: float = 2.0
+    # After a post to Rasa broke (its instance died), the retry on the other instance may take
+    # this much longer than the turn's deadline: it waits for the dead instance's lock on the
+    # conversation to expire (TICKET_LOCK_LIFETIME, deploy/rasa.env; docs/deploy.md).
+    failover_seconds: float = 5.0
     record_topics: bool = True
     action_server: HealthWatch | None = None
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -79,15 +86,17 @@ class Pipeline:
     ) -> Prepared:
         """Claim and decide `turn`. The claim on its provider id lasts `answer_within` (the
         deadline of the answer, or of its hand-over to the outbox) plus `claim_margin`. A copy
-        of a message claimed elsewhere waits up to `wait` (default: the claim's length) for
-        that answer: "replay" with it, "duplicate" without, or the turn itself when the
-        claim lapsed meanwhile."""
+        of a message claimed elsewhere waits up to `wait` (default: the claim's length plus
+        the `failover_seconds` by which its worker may extend it) for that answer: "replay"
+        with it, "duplicate" without, or the turn itself when the claim lapsed meanwhile."""
         self.metrics.requests.labels(turn.channel).inc()
         lease = answer_within + self.claim_margin
         prepared = await self._prepare_once(turn, lease)
         if prepared.decision != "duplicate":
             return prepared
-        return await self._await_first(turn, prepared, lease, lease if wait is None else wait)
+        if wait is None:
+            wait = lease + self.failover_seconds
+        return await self._await_first(turn, prepared, lease, wait)
 
     async def _prepare_once(self, turn: Turn, lease: float) -> Prepared:
         log = get_logger()
@@ -190,9 +199,7 @@ class Pipeline:
         # The health check runs alongside the Rasa call, so a healthy turn waits for nothing.
         healthy = asyncio.ensure_future(self._action_server_up())
         try:
-            answer = await self.rasa.send(
-                prepared.sender_key, prepared.text, channel, prepared.metadata, timeout=timeout
-            )
+            answer = await self._rasa_answer(prepared, channel, timeout)
             if not await healthy:
                 raise ActionServerDown
         except ActionServerDown:
@@ -224,6 +231,62 @@ class Pipeline:
             },
         )
         return Answer(answer, stored)
+
+    async def _rasa_answer(self, prepared: Prepared, channel: str, timeout: float) -> list[Reply]:
+        """Rasa's replies to `prepared`, the message run by Rasa at most once.
+
+        A message taken over from a worker that died may have been posted to Rasa by it: the
+        sender's tracker is read first, and Rasa's replies found there are the answer. A post
+        that breaks (RasaLost) is retried once, at once, after the same look-up: the proxy
+        sends it to the surviving instance. The retry may take `failover_seconds` beyond
+        `timeout`, and the claim on the message is held that much longer. RasaError when
+        neither gives an answer in time.
+        """
+        deadline = time.monotonic() + timeout
+        if prepared.claim is not Claim.TAKEN_OVER:
+            try:
+                return await self.rasa.send(
+                    prepared.sender_key, prepared.text, channel, prepared.metadata, timeout=timeout
+                )
+            except RasaLost as error:
+                get_logger().warning("rasa_retry", extra={"channel": channel, "error": str(error)})
+            deadline += self.failover_seconds
+            await self._extend_claim(prepared, channel, deadline)
+        return await self._resume(prepared, channel, deadline)
+
+    async def _resume(self, prepared: Prepared, channel: str, deadline: float) -> list[Reply]:
+        """The answer to a message an earlier attempt may have brought to Rasa: what Rasa's
+        tracker holds for it, or, when Rasa never heard it, Rasa's answer to it now."""
+
+        def remaining() -> float:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RasaTimeout("no time left to ask Rasa again")
+            return left
+
+        key = prepared.sender_key
+        recalled = await self.rasa.recall(key, prepared.metadata[MESSAGE_KEY], timeout=remaining())
+        if recalled is not None:
+            get_logger().info("rasa_recalled", extra={"channel": channel, "sender": short(key)})
+            return recalled
+        return await self.rasa.send(
+            key, prepared.text, channel, prepared.metadata, timeout=remaining()
+        )
+
+    async def _extend_claim(self, prepared: Prepared, channel: str, deadline: float) -> None:
+        if prepared.provider_id is None or prepared.claim is None:
+            return
+        lease = timedelta(seconds=deadline - time.monotonic() + self.claim_margin)
+        provider_id = prepared.provider_id
+
+        def extend() -> None:
+            with self.sessions.begin() as session:
+                traffic.extend_claim(session, channel, provider_id, lease)
+
+        try:
+            await run_in_threadpool(extend)
+        except SQLAlchemyError as error:  # copies may then take over: they look first too
+            get_logger().warning("database_error", extra={"error": type(error).__name__})
 
     async def _action_server_up(self) -> bool:
         return True if self.action_server is None else await self.action_server.up()

@@ -7,7 +7,13 @@ Exceptions::
 
     RasaError              Rasa did not give a usable answer
     ├── RasaUnavailable    connection refused, HTTP error, or a body that is not Rasa's
+    │   └── RasaLost       the connection broke, or the proxy said the instance is gone
     └── RasaTimeout        no answer within the deadline
+
+Every message carries a key of its own in its metadata (`MESSAGE_KEY`): the provider's id
+(Twilio's MessageSid, WeChat's MsgId) when there is one, else the gateway's log id. Before a
+message whose earlier attempt may have reached Rasa is sent again, `recall` looks for that key
+in the sender's tracker, so Rasa never runs one message twice.
 """
 
 import asyncio
@@ -23,6 +29,11 @@ WEBHOOK = "/webhooks/rest/webhook"
 # (`balance hdr(X-Healthaid-Sender)`), so one conversation stays on one instance without the
 # proxy reading the JSON body (docs/deploy.md). It is the keyed hash, never a phone number.
 SENDER_HEADER = "X-Healthaid-Sender"
+# The metadata field naming one message across attempts (gateway/turns.py writes it); Rasa
+# keeps a message's metadata in its user event, so the tracker tells whether it was heard.
+MESSAGE_KEY = "message_key"
+# HAProxy's answers when the server died mid-request (502) or no server is up (503).
+PROXY_LOST = frozenset({502, 503})
 
 
 class RasaError(Exception):
@@ -31,6 +42,11 @@ class RasaError(Exception):
 
 class RasaUnavailable(RasaError):
     """Rasa refused the connection, answered an HTTP error, or an unreadable body."""
+
+
+class RasaLost(RasaUnavailable):
+    """The connection broke mid-request, or the proxy in front answered 502/503 (the instance
+    died or none is up): the message may have reached an instance that is gone."""
 
 
 class RasaTimeout(RasaError):
@@ -66,6 +82,41 @@ def _replies(payload: Any) -> list[Reply]:
         if (isinstance(text, str) and text) or buttons:
             replies.append(Reply(text if isinstance(text, str) else "", buttons))
     return replies
+
+
+def answered_in(tracker: Any, message_key: str) -> list[Reply] | None:
+    """What Rasa said to the message carrying `message_key`, from a tracker as Rasa's HTTP API
+    returns it (`{"events": [{"event": "user", "metadata": {...}}, {"event": "bot", "text",
+    "data": {"buttons"}}, {"event": "action", "name": "action_listen"}, ...]}`): the bot
+    utterances after the last user event with that key, up to the next user event. None when
+    no user event carries the key.
+
+    A user event in the store means its turn is over: Rasa saves a turn's events once, when
+    it ends (rasa 3.6, core/processor.py `handle_message`: `log_message(...,
+    should_save_tracker=False)`, then the prediction loop, then `save_tracker`), so a turn
+    still running is not in the tracker at all.
+    """
+    if not isinstance(tracker, dict) or not isinstance(tracker.get("events"), list):
+        raise RasaUnavailable("Rasa's tracker has no list of events")
+    events = [e for e in tracker["events"] if isinstance(e, dict)]
+    heard = [
+        n
+        for n, event in enumerate(events)
+        if event.get("event") == "user"
+        and isinstance(event.get("metadata"), dict)
+        and event["metadata"].get(MESSAGE_KEY) == message_key
+    ]
+    if not heard:
+        return None
+    said = []
+    for event in events[heard[-1] + 1 :]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data")
+            buttons = data.get("buttons") if isinstance(data, dict) else None
+            said.append({"text": event.get("text"), "buttons": buttons})
+    return _replies(said)
 
 
 class RasaClient:
@@ -117,7 +168,9 @@ class RasaClient:
         except (TimeoutError, httpx.TimeoutException):
             raise RasaTimeout(f"Rasa gave no answer within {deadline:g} s") from None
         except httpx.HTTPError as error:
-            raise RasaUnavailable(f"Rasa is unreachable: {type(error).__name__}") from None
+            raise RasaLost(f"Rasa is unreachable: {type(error).__name__}") from None
+        if response.status_code in PROXY_LOST:
+            raise RasaLost(f"Rasa's proxy answered HTTP {response.status_code}")
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
         try:
@@ -125,6 +178,35 @@ class RasaClient:
         except ValueError:
             raise RasaUnavailable("Rasa's answer is not JSON") from None
         return _replies(payload)
+
+    async def recall(
+        self, sender_key: str, message_key: str, *, timeout: float
+    ) -> list[Reply] | None:
+        """Rasa's replies to the message whose metadata holds `message_key`, read back from the
+        sender's tracker (`GET /conversations/{sender}/tracker`); None when Rasa never heard
+        it. RasaUnavailable or RasaTimeout when the tracker cannot be read within `timeout`
+        seconds: then nobody knows, and the message must not be sent again."""
+        try:
+            response = await asyncio.wait_for(
+                self._client.get(
+                    f"/conversations/{sender_key}/tracker",
+                    params={"include_events": "ALL"},
+                    headers={SENDER_HEADER: sender_key},
+                    timeout=timeout,
+                ),
+                timeout,
+            )
+        except (TimeoutError, httpx.TimeoutException):
+            raise RasaTimeout(f"Rasa's tracker not read within {timeout:g} s") from None
+        except httpx.HTTPError as error:
+            raise RasaLost(f"Rasa is unreachable: {type(error).__name__}") from None
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code} for a tracker")
+        try:
+            tracker = json.loads(response.content)
+        except ValueError:
+            raise RasaUnavailable("Rasa's tracker is not JSON") from None
+        return answered_in(tracker, message_key)
 
     async def latest_intent(self, sender_key: str, *, timeout: float = 5.0) -> str | None:
         """The intent Rasa recognised in the sender's latest message (for the admin's topic

@@ -193,6 +193,10 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: PositiveFloat = 8.0
+    # When a post to Rasa breaks (its instance died), the retry on the other instance may take
+    # this much longer: it waits for the dead instance's lock to expire (TICKET_LOCK_LIFETIME).
+    # 8 + 5 s stays under the 15 s Twilio waits for an answer (docs/deploy.md).
+    rasa_failover_seconds: PositiveFloat = 5.0
     # A claim on a provider message id lasts the turn's deadline plus this; a copy of the
     # message arriving later (its worker died) is answered rather than dropped.
     claim_margin_seconds: PositiveFloat = 2.0

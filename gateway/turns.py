@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gateway import handoff, letters, replies
 from gateway.channels.sms_format import choice_for_reply
 from gateway.messages import Channel
-from gateway.rasa_client import Button
+from gateway.rasa_client import MESSAGE_KEY, Button
 from gateway.shared import MessageLimits, SenderMemory
 from gateway.text import clip, redact_id_numbers
 from registry import broadcast_stats, campaigns, tokens, traffic
@@ -52,6 +52,7 @@ class Prepared:
     reply: str = ""
     topic: str | None = None  # known already (campaign start, button payload)
     claim: Claim | None = None  # on the provider message id; None without one
+    provider_id: str | None = None  # the claimed provider message id
 
 
 def _button_choice(text: str, buttons: list[Button]) -> Button | None:
@@ -101,7 +102,7 @@ def prepare(
         if not claim.answers:
             return Prepared("duplicate", sender_key, claim=claim)
     prepared = _decide(session, turn, sender_key, memory, limits)
-    prepared.claim = claim
+    prepared.claim, prepared.provider_id = claim, turn.provider_id
     if turn.provider_id and prepared.message_id is not None:
         traffic.attach_message(session, turn.channel, turn.provider_id, prepared.message_id)
     return prepared
@@ -176,6 +177,9 @@ def _ask(session: Session, turn: Turn, sender_key: str, memory: SenderMemory) ->
         "region": region,
         "sender_token": sender_token,
         "cadre_id": turn.cadre_id,
+        # One message's name in Rasa's tracker across attempts (gateway/rasa_client.py):
+        # copies from the provider share its id, the gateway's own retry shares the log id.
+        MESSAGE_KEY: turn.provider_id or f"log:{message.id}",
     }
     if letter is not None:
         metadata["letter"] = letter

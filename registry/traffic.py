@@ -88,6 +88,29 @@ def claim_state(
     return Claim.IN_FLIGHT if row.claimed_until >= (now or utcnow()) else Claim.TAKEN_OVER
 
 
+def extend_claim(
+    session: Session,
+    channel: str,
+    provider_id: str,
+    lease: timedelta,
+    now: datetime | None = None,
+) -> None:
+    """Hold a claim `lease` longer from now (its worker is still answering, e.g. retrying on
+    another Rasa instance); never shortens it, never revives a settled one."""
+    until = (now or utcnow()) + lease
+    session.execute(
+        update(Receipt)
+        .where(
+            Receipt.channel == channel,
+            Receipt.provider_id == provider_id,
+            Receipt.claimed_until.is_not(None),
+            Receipt.claimed_until < until,
+        )
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def attach_message(session: Session, channel: str, provider_id: str, message_id: int) -> None:
     """Record which logged message the claim on `provider_id` is answering."""
     session.execute(

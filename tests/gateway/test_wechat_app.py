@@ -190,14 +190,16 @@ async def test_a_qr_scene_starts_its_campaign(
     assert reply_content(response).startswith("您问的是：")
     [body] = rasa.received
     assert body["message"] == "/ask_treat_first"
-    assert body["metadata"] | {"sender_token": None} == {
+    assert body["metadata"] | {"sender_token": None, "message_key": None} == {
         "channel": "wechat",
         "campaign": "gy2024",
         "topic": "treat_first",
         "region": "guyang",
         "sender_token": None,
         "cadre_id": None,
+        "message_key": None,
     }
+    assert body["metadata"]["message_key"].startswith("wx_")  # the event's dedupe id
 
 
 async def test_two_users_with_the_same_msg_id_are_both_answered_and_retries_are_not(

@@ -65,7 +65,35 @@ def test_a_refused_connection_is_retried_on_the_other_server_and_nothing_else_is
     # No retry-on: HAProxy's default retries connection failures only, so a message that
     # reached a Rasa instance or a gateway is never sent a second time.
     assert not any(line.startswith("retry-on") for line in defaults)
-    assert "default-server check inter 1s fall 2 rise 2" in defaults
+
+
+def _setting(lines: list[str], prefix: str) -> list[str]:
+    [line] = [line for line in lines if line.startswith(prefix)]
+    return line.split()
+
+
+def _seconds(value: str) -> float:
+    return float(value.removesuffix("ms")) / 1000 if value.endswith("ms") else float(value[:-1])
+
+
+def test_a_busy_server_has_time_to_answer_its_check_and_a_dead_one_is_found_at_once(
+    config_text: str,
+) -> None:
+    defaults = _sections(config_text)["defaults"]
+    server = _setting(defaults, "default-server ")
+    check_timeout = _seconds(_setting(defaults, "timeout check ")[2])
+    inter, fall = _seconds(server[server.index("inter") + 1]), int(server[server.index("fall") + 1])
+
+    # A busy Rasa answered its check in more than 1 s (bench/README.md, 13 false downs with
+    # the 1-s check and 2 failures): a check now waits 5 s, and 3 must fail in a row.
+    assert check_timeout >= 5 and fall >= 3
+    # A killed process refuses connections: the first refused connection of live traffic
+    # marks it down, without waiting for the checks.
+    assert server[server.index("observe") + 1] == "layer4"
+    assert server[server.index("error-limit") + 1] == "1"
+    assert server[server.index("on-error") + 1] == "mark-down"
+    # One that hangs is still found by the checks within half a minute.
+    assert fall * (inter + check_timeout) <= 30
 
 
 def test_the_gateways_share_the_public_port_and_are_checked_on_healthz(config_text: str) -> None:

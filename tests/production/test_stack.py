@@ -20,15 +20,21 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import psycopg
 import pytest
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from gateway.rasa_client import MESSAGE_KEY, SENDER_HEADER
+from gateway.text import sender_key
 from healthaid.infrastructure import running_engines
 from healthaid.production import ProductionConfig, prepare_registry, running_production
 from healthaid.stack import ROOT, Service
+from registry import traffic
+from registry.db import get_engine, make_sessionmaker
+from registry.sqltypes import utcnow
 
 pytestmark = pytest.mark.slow
 
@@ -81,11 +87,11 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
             yield Production(config, {service.name: service for service in started})
 
 
-def sms(production: Production, body: str, sender: str) -> str:
+def sms(production: Production, body: str, sender: str, sid: str | None = None) -> str:
     """One SMS turn through HAProxy's public port: the text of the TwiML reply."""
     url = f"{production.config.public_url}/sms/twilio"
     params = {
-        "MessageSid": f"SMprod{next(_message_ids):028d}",
+        "MessageSid": sid or f"SMprod{next(_message_ids):028d}",
         "AccountSid": "AC" + "0" * 32,
         "From": sender,
         "To": "+15005550006",
@@ -142,3 +148,36 @@ def test_a_conversation_survives_the_rasa_instance_that_held_it(production: Prod
     assert rasa_requests(production)[survivor] > after[survivor]
     assert waited < 8  # HAProxy retried on the survivor at once, no 「系统繁忙」
     assert user_turns_in_the_tracker_store(production) == [2]
+
+
+def test_a_retry_after_a_gateway_died_mid_turn_is_answered_from_rasas_tracker(
+    production: Production,
+) -> None:
+    # The dying gateway claimed the message, posted it to Rasa (which ran the turn) and died
+    # before answering; its claim lapsed. Twilio's retry then reaches a living gateway.
+    phone, sid = "+8613911119002", "SMprod" + "d" * 28
+    key = sender_key(phone, production.config.env["HEALTHAID_SECRET_KEY"].encode("utf-8"))
+    engine = get_engine(production.config.registry_url)
+    with make_sessionmaker(engine).begin() as session:
+        a_minute_ago = utcnow() - timedelta(minutes=1)
+        traffic.claim(session, "sms", sid, timedelta(seconds=1), now=a_minute_ago)
+    engine.dispose()
+    metadata = {"channel": "sms", "sender_token": None, "cadre_id": None, MESSAGE_KEY: sid}
+    first = httpx.post(
+        f"{production.config.rasa_url}/webhooks/rest/webhook",
+        json={"sender": key, "message": "住院花了2万能报多少", "metadata": metadata},
+        headers={SENDER_HEADER: key},
+        timeout=30,
+    )
+
+    retried = sms(production, "住院花了2万能报多少", phone, sid=sid)
+
+    tracker = httpx.get(
+        f"{production.config.rasa_url}/conversations/{key}/tracker",
+        headers={SENDER_HEADER: key},
+        timeout=30,
+    ).json()
+    users = [e for e in tracker["events"] if e["event"] == "user"]
+    assert first.status_code == 200 and first.json()[0]["text"] == "您是哪个地方的？"
+    assert "您是哪个地方的？" in retried and "回复2 荣昌" in retried  # Rasa's buttons, numbered
+    assert [e["metadata"][MESSAGE_KEY] for e in users] == [sid]  # Rasa ran it once

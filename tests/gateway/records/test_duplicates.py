@@ -107,6 +107,56 @@ async def test_a_copy_after_the_first_worker_died_is_answered(stack: Stack) -> N
     assert recorded(stack) == (["failed", "answered"], 1)  # the abandoned turn, then the answer
 
 
+async def test_a_copy_after_the_first_worker_died_gets_the_answer_rasa_already_gave(
+    stack: Stack,
+) -> None:
+    # The first process posts the message to Rasa and dies; Rasa finishes the turn anyway
+    # (the proxy does not abort it). The retry finds the message in the sender's tracker and
+    # answers with what Rasa said then: Rasa runs it once, the form does not advance twice.
+    stack.rasa.delay, stack.rasa.finishes_abandoned = 0.3, True
+    settings = {"rasa_timeout_seconds": 0.5, "claim_margin_seconds": 0.3}  # claims of 0.8 s
+    form = sms_form("住院花了两万能报多少", sid="SMheard")
+    async with stack.clients(stack.app(**settings), stack.app(**settings)) as (dying, other):
+        killed = asyncio.ensure_future(post_sms(dying, form))
+        while not stack.rasa.received:
+            await asyncio.sleep(0.01)
+        killed.cancel()
+
+        retry = await post_sms(other, form)
+
+    [tracker] = stack.rasa.trackers.values()
+    assert messages(retry) == ["您问的是：住院花了两万能报多少"]
+    assert len(stack.rasa.received) == 1
+    assert [e["metadata"]["message_key"] for e in tracker if e["event"] == "user"] == ["SMheard"]
+    assert recorded(stack) == (["failed", "answered"], 1)
+
+
+async def test_a_copy_waits_while_the_first_worker_retries_on_the_surviving_rasa(
+    stack: Stack,
+) -> None:
+    # The first post dies with its Rasa instance; the worker retries, which takes longer than
+    # its claim was for. It holds the claim meanwhile, and the copy waits for its answer
+    # instead of answering nothing or running the message a third time.
+    stack.rasa.dies, stack.rasa.delay = 1, 1.5
+    settings = {
+        "rasa_timeout_seconds": 0.5,
+        "claim_margin_seconds": 0.3,  # claims of 0.8 s
+        "rasa_failover_seconds": 3.0,
+    }
+    form = sms_form("大病保险怎么报", sid="SMfailover")
+    async with stack.clients(stack.app(**settings), stack.app(**settings)) as (first, second):
+        original = asyncio.ensure_future(post_sms(first, form))
+        while not stack.rasa.received:
+            await asyncio.sleep(0.01)
+
+        copy = await post_sms(second, form)
+        await original
+
+    assert messages(copy) == messages(original.result()) == ["您问的是：大病保险怎么报"]
+    assert len(stack.rasa.received) == 2  # the post that died, and the retry
+    assert recorded(stack) == (["answered"], 1)
+
+
 async def test_a_copy_while_the_answer_is_still_coming_waits_for_it_not_an_empty_reply(
     stack: Stack,
 ) -> None:
