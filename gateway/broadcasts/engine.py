@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from sqlalchemy.engine import make_url
@@ -36,6 +36,7 @@ from registry.broadcast_models import CHANNELS
 from registry.db import REPO_ROOT
 from registry.sqltypes import utcnow
 
+DEFAULT_QUEUE = REPO_ROOT / "var" / "broadcast-queue.db"
 # A sweep a moment after the last lease of a dead job lapsed, not exactly at it.
 AFTER_LEASE = timedelta(seconds=1)
 
@@ -48,16 +49,25 @@ def queue_path(settings: Settings) -> Path:
     if url.get_backend_name() == "sqlite" and url.database:
         registry = Path(url.database)
         return registry.with_name(f"{registry.stem}-broadcast-queue.db")
-    return REPO_ROOT / "var" / "broadcast-queue.db"
+    return DEFAULT_QUEUE
 
 
 def make_huey(settings: Settings) -> Huey:
-    """RedisHuey when the deployment has Redis (HEALTHAID_REDIS_URL), else SqliteHuey."""
+    """RedisHuey when the deployment has Redis (HEALTHAID_REDIS_URL), else SqliteHuey.
+
+    Only the default folder (var/) is created. When the folder the settings or the SQLite
+    registry point at does not exist, the registry cannot be opened either, so no broadcast can
+    be created: the gateway still starts (its /readyz says the database is down) with a queue
+    in memory, and says so in the log, rather than creating folders where it was not told to."""
     name = f"{settings.redis_prefix}-broadcasts"
     if settings.redis_url:
         return RedisHuey(name, url=settings.redis_url, results=False)
     path = queue_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent == DEFAULT_QUEUE.parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        get_logger().warning("broadcast_queue_unavailable: its folder does not exist")
+        return MemoryHuey(name, results=False)
     return SqliteHuey(name, filename=str(path), results=False)
 
 

@@ -1,6 +1,7 @@
 """/healthz, /readyz (Rasa, action server, database) and /metrics."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -57,14 +58,17 @@ async def test_readyz_names_the_action_server_when_it_is_down(
 
 
 async def test_readyz_names_the_database_when_it_is_unreachable(
-    app_factory: Callable[..., FastAPI], tmp_path: object
+    app_factory: Callable[..., FastAPI], tmp_path: Path
 ) -> None:
-    app = app_factory(database_url="sqlite:////nonexistent-dir/healthaid.db")
+    missing = tmp_path / "missing"
+    app = app_factory(database_url=f"sqlite:///{missing}/healthaid.db")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         response = await client.get("/readyz")
 
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+    # nothing (the broadcast queue beside the registry included) created the missing folder
+    assert not missing.exists()
 
 
 async def test_metrics_count_requests_replies_failures_and_rasa_latency(
