@@ -146,7 +146,9 @@ def test_a_cadre_answers_a_resident_by_sms_and_the_resident_hands_back(
     assert row is not None
     assert (row.channel, row.kind, row.status) == ("sms", "handoff", "sent")
     assert row.delivery_status == "delivered"
-    _until(lambda: "已回复" in _card_text(browser, SMS_REFERENCE), "the card answered")
+    # The open page shows the carrier's report without reloading.
+    _until(lambda: "已送达" in _card_text(browser, SMS_REFERENCE), "the reply shown delivered")
+    assert "已回复" in _card_text(browser, SMS_REFERENCE)
     _shot(browser, "handoff-sms-2-replied")
 
     # The resident's next SMS reaches the open page, and the assistant says nothing.
