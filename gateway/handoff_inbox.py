@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.handoff import CADRE_PREFIX, CLOSED_BY_CADRE, mask_personal
-from gateway.names import channel_name
+from gateway.names import channel_name, delivery_status_name
 from registry import campaigns, handoffs, outbox, residents, traffic
 from registry.channel_models import Handoff, HandoffMessage
 from registry.idnumber import mask_phone
@@ -39,6 +39,9 @@ DELIVERY_NAMES = {
     "failed": "未能送达",
     "undeliverable": "未能送达",
 }
+# A carrier's final report (Twilio's status callbacks, registry/delivery.py) says more than the
+# outbox's "sent", which means only that the provider accepted the message.
+FINAL_REPORTS = frozenset({"delivered", "read", "undelivered", "failed"})
 WECHAT_CLOSED = "居民最后一条消息已超过48小时，微信无法送达。"
 SMS_EXPIRED = "居民超过7天没有发消息，已无法回复短信。"
 OPTED_OUT = "居民已退订短信，无法发送。"
@@ -212,12 +215,29 @@ def _readable(text: str) -> str:
     return f"（点选：{topic_title(intent.removeprefix('ask_'))}）"
 
 
+def delivery_name(status: str, reported: str | None = None, error_code: str | None = None) -> str:
+    """What a cadre reads under a reply sent by the outbox: the carrier's final report once
+    there is one (已送达, or 未送达（30003）: the cadre knows to call instead), else the
+    outbox's `status` (发送中, 已发送, 未能送达)."""
+    if status == "sent" and reported in FINAL_REPORTS:
+        name = delivery_status_name(reported)
+        return f"{name}（{error_code}）" if error_code else name
+    return DELIVERY_NAMES.get(status, status)
+
+
 def _deliveries(session: Session, outbox_ids: list[int]) -> dict[int, str]:
     if not outbox_ids:
         return {}
-    query = select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(outbox_ids))
-    rows = session.execute(query).tuples()
-    return {row_id: DELIVERY_NAMES.get(status, status) for row_id, status in rows}
+    query = select(
+        OutboxMessage.id,
+        OutboxMessage.status,
+        OutboxMessage.delivery_status,
+        OutboxMessage.delivery_error_code,
+    ).where(OutboxMessage.id.in_(outbox_ids))
+    rows = session.execute(query)
+    return {
+        row_id: delivery_name(status, reported, code) for row_id, status, reported, code in rows
+    }
 
 
 def reply(

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import httpx
 from twilio.request_validator import RequestValidator
 
-from tests.e2e.conftest import TWILIO_TOKEN, WECHAT, Stack
+from tests.e2e.conftest import TWILIO_ACCOUNT, TWILIO_NUMBER, TWILIO_TOKEN, WECHAT, Stack
 
 _ids = itertools.count(1)
 
@@ -17,9 +17,9 @@ def twilio_post(stack: Stack, body: str, sender: str, sid: str | None = None) ->
     url = f"{stack.gateway}/sms/twilio"
     params = {
         "MessageSid": sid or f"SM{next(_ids):032d}",
-        "AccountSid": "AC" + "0" * 32,
+        "AccountSid": TWILIO_ACCOUNT,
         "From": sender,
-        "To": "+15005550006",
+        "To": TWILIO_NUMBER,
         "Body": body,
         "NumMedia": "0",
         "NumSegments": "1",

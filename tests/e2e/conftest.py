@@ -1,6 +1,8 @@
 """The real stack for end-to-end tests: action server, Rasa (the trained model) and gateway,
 on their own loopback ports, with a fresh database of demo residents, a demo cadre, a demo
-campaign, a fake WeChat API, and a fault-injecting proxy between the gateway and Rasa.
+campaign, a fake WeChat API (a thread of this process), a fake Twilio REST API (its own
+process, as a provider is: tests read what it received at GET /_fake/messages) that the
+gateway sends SMS through, and a fault-injecting proxy between the gateway and Rasa.
 
 Needs the trained model (make rasa-train; `make test` trains first). Without it these tests
 fail with that message rather than skip: a skipped end-to-end suite would pass unnoticed.
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from healthaid.stack import ROOT, Service, StackConfig, running_stack
+from healthaid.stack import PYTHON, ROOT, Service, StackConfig, running_services, running_stack
 from tests.gateway.fake_wechat import FakeWeChat
 from tests.support.delay_proxy import DelayProxy
 from tests.support.seed import seed
@@ -33,9 +35,12 @@ PORTS = {
         "action": 15055,
         "proxy": 15006,
         "wechat": 18081,
+        "twilio": 18082,
     }.items()
 }
 TWILIO_TOKEN = "e2e-twilio-auth-token"
+TWILIO_ACCOUNT = "AC" + "0" * 32
+TWILIO_NUMBER = "+15005550006"  # the gateway's own number: residents text it, replies come from it
 WECHAT = {"token": "e2etoken", "app_id": "wxe2e0000000000001", "secret": "e2e-app-secret"}
 CADRE_PASSWORD = "e2e-cadre-password"
 
@@ -46,6 +51,7 @@ class Stack:
     rasa: str
     proxy: DelayProxy
     wechat: FakeWeChat
+    twilio: str  # the fake Twilio API's address
     database_url: str
     services: list[Service]
 
@@ -69,6 +75,14 @@ class _Server:
         self.thread.join(timeout=10)
 
 
+def fake_twilio(url: str) -> Service:
+    """tests/gateway/fake_twilio.py as a process at `url`, for the stack's Twilio account."""
+    port = url.rsplit(":", 1)[1]
+    command = [str(PYTHON), "-m", "tests.gateway.fake_twilio", "--port", port]
+    command += ["--account-sid", TWILIO_ACCOUNT, "--auth-token", TWILIO_TOKEN]
+    return Service("fake-twilio", command, f"{url}/_fake/messages", dict(os.environ))
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not MODEL.exists():
@@ -77,6 +91,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     database_url = f"sqlite:///{work / 'e2e.db'}"
     seed(database_url, CADRE_PASSWORD)
     wechat = FakeWeChat(WECHAT["app_id"], WECHAT["secret"], clock=time.time)
+    twilio_url = f"http://127.0.0.1:{PORTS['twilio']}"
     config = StackConfig(
         gateway_port=PORTS["gateway"],
         rasa_port=PORTS["rasa"],
@@ -87,7 +102,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "HEALTHAID_DATABASE_URL": database_url,
             "HEALTHAID_SECRET_KEY": "e2e-secret-key-" + "x" * 40,
             "HEALTHAID_PUBLIC_BASE_URL": f"http://127.0.0.1:{PORTS['gateway']}",
-            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "HEALTHAID_TWILIO__ACCOUNT_SID": TWILIO_ACCOUNT,
+            "HEALTHAID_TWILIO__AUTH_TOKEN": TWILIO_TOKEN,
+            "HEALTHAID_TWILIO__FROM_NUMBER": TWILIO_NUMBER,
+            "HEALTHAID_TWILIO__API_BASE_URL": twilio_url,
             "WECHAT_TOKEN": WECHAT["token"],
             "WECHAT_APP_ID": WECHAT["app_id"],
             "WECHAT_APP_SECRET": WECHAT["secret"],
@@ -97,10 +115,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     with (
         _Server(wechat.app(), PORTS["wechat"]),
+        running_services([fake_twilio(twilio_url)], work / "log", timeout=30),
         DelayProxy(config.rasa_url, PORTS["proxy"]) as proxy,
         running_stack(config, timeout=300) as services,
     ):
-        yield Stack(config.gateway_url, config.rasa_url, proxy, wechat, database_url, services)
+        yield Stack(
+            config.gateway_url,
+            config.rasa_url,
+            proxy,
+            wechat,
+            twilio_url,
+            database_url,
+            services,
+        )
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from healthaid.demo import CAMPAIGN
 from tests.e2e.conftest import CADRE_PASSWORD, Stack
 from tests.e2e.test_widget_browser import (  # noqa: F401  (browser: a fixture, found by name)
     _bubbles,
@@ -72,7 +73,7 @@ def test_a_cadre_answers_a_resident_in_the_widget_and_hands_back(
     card = _card_text(browser)
     _shot(browser, "handoff-2-inbox")
     assert PHONE not in browser.page_source
-    assert "网页" in card and "gy-treat-first" in card and "已等待" in card
+    assert "网页" in card and f"活动：{CAMPAIGN['name']}" in card and "已等待" in card
     assert _no_horizontal_scroll(browser)
 
     browser.find_element(By.CSS_SELECTOR, "#inbox form.reply textarea").send_keys(
