@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 PIP_FLAGS := -q --disable-pip-version-check
 
 .PHONY: help venv db run run-production test test-python lint bench bench-stack bench-production \
+	bench-broadcast \
 	postgres postgres-stop \
 	browser haproxy clean \
 	eval-conversations test-conversations
@@ -92,6 +93,15 @@ bench-stack: venv db rasa-train
 # killed mid-run. About 10 minutes; each configuration's PostgreSQL and Redis are its own.
 bench-production: venv haproxy rasa-train
 	$(BIN)/python -m bench.production
+
+# Broadcasts and handoff replies measured (bench/broadcast/): 10,000 residents in a PostgreSQL
+# registry, the broadcast consumer on Redis sending to the fake Twilio API at
+# BROADCAST_RATE, once straight through and once SIGKILLed mid-way and restarted; then a
+# cadre's replies. Ports 32000-32001, PostgreSQL 55492, Redis 56432 (PGPORT_HEALTHAID and
+# REDIS_PORT_HEALTHAID to change). About 20 minutes at 20/second.
+BROADCAST_RATE ?= 20/second
+bench-broadcast: venv
+	$(BIN)/python -m bench.broadcast --rate $(BROADCAST_RATE)
 
 # Set up everything, then start gateway, Rasa and the action server; Ctrl-C stops all three.
 run: db rasa-train

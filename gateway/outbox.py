@@ -164,6 +164,11 @@ class OutboxSender:
         deliver = self.channels.get(claimed.channel)
         if deliver is None:
             delivery = Delivery(Outcome.FAILED, f"{claimed.channel} is not configured")
+        elif claimed.provider_id is not None:
+            # A delivery report for this row arrived after an earlier attempt whose sender
+            # died before recording it: the provider has the message; sending it again would
+            # be a duplicate.
+            delivery = Delivery(Outcome.SENT, provider_id=claimed.provider_id)
         elif claimed.recipient is None:
             delivery = Delivery(Outcome.UNDELIVERABLE, "recipient token expired")
         else:

@@ -12,7 +12,9 @@ The attempt count doubles as the claim's fencing token: a sender records the out
 the row is still `sending` under its attempt, so a sender that outlived its lease cannot
 overwrite what the next one recorded. Delivery is at least once: a sender that dies after
 the provider accepted a message but before `record_sent` leaves a row that is sent again
-(WeChat has no idempotency key of its own).
+(WeChat has no idempotency key of its own) — unless the provider's delivery report named the
+row in the meantime (Twilio's status callback carries the row id): a claim then carries the
+provider's id (`Claimed.provider_id`) and the sender records the row sent without sending.
 """
 
 import json
@@ -45,6 +47,9 @@ class Claimed:
     payload: dict[str, Any] = field(repr=False)
     attempts: int
     idempotency_key: str
+    # Set when a delivery report already named this row (registry/delivery.py): the provider
+    # accepted the message in an attempt whose sender died before recording it.
+    provider_id: str | None = None
 
 
 def enqueue(
@@ -154,7 +159,13 @@ def _claim(
     )
     return [
         Claimed(
-            row.id, row.channel, value, json.loads(row.payload), row.attempts, row.idempotency_key
+            row.id,
+            row.channel,
+            value,
+            json.loads(row.payload),
+            row.attempts,
+            row.idempotency_key,
+            row.provider_id,
         )
         for row, value in rows
     ]

@@ -23,7 +23,8 @@ and warning dictionary, REST API authentication):
 For tests and the scripts that start it as a process (`python -m tests.gateway.fake_twilio
 --port N`), `GET /_fake/messages` returns what it received (`requests`: every authenticated
 create's form; `messages`: the resources; `callbacks`: each callback posted with the status
-the receiver answered) and `POST /_fake/faults` (JSON `{"statuses": [500, 429]}`) queues
+the receiver answered; `received_at`: when each request arrived, time.time(), for
+benchmarks) and `POST /_fake/faults` (JSON `{"statuses": [500, 429]}`) queues
 faults. These two paths are not Twilio's.
 """
 
@@ -32,6 +33,7 @@ import asyncio
 import base64
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -95,6 +97,7 @@ class FakeTwilio:
     faults: list[int] = field(default_factory=list)  # HTTP statuses for the next creates
     callback_delay: float = 0.0  # seconds before each status callback
     requests: list[dict[str, str]] = field(default_factory=list)
+    received_at: list[float] = field(default_factory=list)  # time.time() of each request
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
@@ -130,6 +133,7 @@ class FakeTwilio:
             key: value for key, value in (await request.form()).items() if isinstance(value, str)
         }
         self.requests.append(form)
+        self.received_at.append(time.time())
         if self.faults:
             return error(FAULT_CODES[self.faults.pop(0)])
         problem = self._problem(form)
@@ -232,6 +236,7 @@ class FakeTwilio:
         return JSONResponse(
             {
                 "requests": self.requests,
+                "received_at": self.received_at,
                 "messages": list(self.messages.values()),
                 "callbacks": self.callbacks,
             }

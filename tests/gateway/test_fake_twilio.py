@@ -217,6 +217,7 @@ def test_it_starts_as_a_process_with_its_test_endpoints() -> None:
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline, "did not start"
                 time.sleep(0.05)
+        before = time.time()
         created = client(base).messages.create(to=PHONE, from_=FROM, body="hi")
         faults = httpx.post(f"{base}/_fake/faults", json={"statuses": [503]})
         with pytest.raises(TwilioRestException) as refused:
@@ -232,3 +233,5 @@ def test_it_starts_as_a_process_with_its_test_endpoints() -> None:
     assert (refused.value.status, refused.value.code) == (503, 20503)
     assert [m["sid"] for m in records["messages"]] == [created.sid]
     assert [r["Body"] for r in records["requests"]] == ["hi", "again"]
+    first, second = records["received_at"]
+    assert before <= first <= second <= time.time()

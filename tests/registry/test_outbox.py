@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry import outbox
+from registry import delivery, outbox
 from registry.channel_models import SecretToken
 from registry.outbox_models import OutboxMessage
 from tests.registry.test_races import at_once
@@ -85,6 +85,19 @@ def test_a_sender_whose_lease_lapsed_cannot_record_over_the_next_one(session: Se
     assert not outbox.record_retry(session, stale, "ConnectTimeout", at=NOW + LEASE)
     assert not outbox.record_final(session, stale, "failed", "gave up")
     assert session.scalars(select(OutboxMessage.status)).one() == "sent"
+
+
+def test_a_row_a_delivery_report_named_is_claimed_again_with_the_providers_id(
+    session: Session,
+) -> None:
+    queue(session, channel="sms", recipient="+8613900139000", recipient_kind="phone")
+    [dead] = outbox.claim_due(session, LEASE, now=NOW)  # its sender dies after Twilio's 201
+    delivery.record_report(session, provider_id="SM" + "1" * 32, status="sent", row_id=dead.id)
+
+    [again] = outbox.claim_due(session, LEASE, now=NOW + LEASE)
+
+    assert dead.provider_id is None
+    assert (again.id, again.provider_id) == (dead.id, "SM" + "1" * 32)
 
 
 def test_a_retry_is_due_again_at_its_time(session: Session) -> None:

@@ -1,0 +1,1 @@
+"""Broadcasts and handoff replies measured on loopback (issue 13): `make bench-broadcast`."""
