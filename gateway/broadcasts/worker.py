@@ -6,9 +6,10 @@ reads the same environment as the gateway (gateway/settings.py) and runs Huey's 
 (gateway/broadcasts/engine.py) until SIGINT (finish the messages in hand, then stop) or
 SIGTERM (stop now; a job cut short is resumed by the next consumer, see job.py).
 
-The channels are those the settings configure: WeChat customer-service messages when the
-Official Account is configured. The `sms` channel (Twilio's REST API) is added here when it
-exists; until then an SMS broadcast's messages are recorded as failed ("sms is not
+The channels are those the settings configure (gateway/broadcasts/channels.py): WeChat
+customer-service messages when the Official Account is configured, SMS through Twilio's REST
+API when `HEALTHAID_TWILIO__ACCOUNT_SID` and a sending number or messaging service are set. A
+broadcast on a channel that is not configured has its messages recorded as failed ("sms is not
 configured"), visible on the broadcast's page.
 """
 
