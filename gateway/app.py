@@ -27,7 +27,7 @@ from gateway.channels.twilio.delivery import sms_channel
 from gateway.channels.twilio.router import router as twilio_router
 from gateway.channels.twilio.status import router as twilio_status_router
 from gateway.channels.wechat.api import WeChatAPI
-from gateway.channels.wechat.delivery import wechat_delivery
+from gateway.channels.wechat.delivery import Template, wechat_delivery
 from gateway.channels.wechat.router import router as wechat_router
 from gateway.channels.wechat.security import WeChatCrypto
 from gateway.deps import LoginRequired, viewer
@@ -86,7 +86,8 @@ def _state(
     shared = shared or open_shared_state(settings, clock)
     channels: dict[str, Deliver] = {}
     if wechat_api is not None:
-        channels["wechat"] = wechat_delivery(wechat_api)
+        # Broadcast rows this process resends after a crash need the template too.
+        channels["wechat"] = wechat_delivery(wechat_api, Template.of(settings.wechat))
     sms = sms_channel(settings, twilio_transport)
     if sms is not None:
         channels["sms"] = sms[0]

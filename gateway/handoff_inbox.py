@@ -15,7 +15,7 @@ row (`OutboxSender.send_now`). Every view, reply and close is audited by the cal
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +31,6 @@ from registry.sqltypes import utcnow
 from registry.tokens import Kind
 from settlement.topics import topic_title
 
-WECHAT_WINDOW = timedelta(hours=48)
 DELIVERY_NAMES = {
     "queued": "发送中",
     "sending": "发送中",
@@ -135,7 +134,7 @@ def reach(session: Session, handoff: Handoff, now: datetime, *, via_phone: bool 
             return Reach(False, OPTED_OUT)
         return Reach(True, channel="sms", recipient=contact, recipient_kind="phone")
     last = handoff.last_resident_at or handoff.at
-    if contact is not None and now - last < WECHAT_WINDOW and not via_phone:
+    if contact is not None and traffic.wechat_window_open(last, now) and not via_phone:
         return Reach(True, channel="wechat", recipient=contact, recipient_kind="openid")
     phone = _registered_phone(session, contact)
     if phone is None:

@@ -50,10 +50,14 @@ ERROR_REASONS = {
     "45047": "48小时内能主动发的条数已用完",
     "40003": "不是公众号的关注者",
     "43004": "居民已取消关注",
+    "43101": "居民拒收模板消息（或已取消关注）",
+    "40037": "模板消息的模板ID无效，请检查设置",
     "recipient token expired": "收件人信息已过期删除",
     "gave up": "多次重试仍未发出",
+    "opted out": "居民已退订，未发送",
+    "no template": "居民48小时内没有发过消息，又未设置模板消息，微信无法送达",
 }
-_FIRST_WORD = re.compile(r"^(\d+|gave up|recipient token expired)")
+_FIRST_WORD = re.compile(r"^(\d+|gave up|recipient token expired|opted out|no template)")
 
 
 def error_reason(error: str) -> str:

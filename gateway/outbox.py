@@ -15,6 +15,12 @@ row id lets a provider that reports delivery later (Twilio's StatusCallback) nam
 - FAILED: given up (the account's credentials, a token refused even after a refresh);
 - UNDELIVERABLE: the provider refused this message for good (WeChat 45015, 48 hours passed);
   never retried.
+
+A broadcast row is checked against the registry at the moment it is sent, by whichever
+sender claimed it (the broadcast job, or any gateway's loop resending it after a crash): a
+resident who opted out since it was queued is recorded as opted out (OPTED_OUT) and sent
+nothing, and the channel is told whether the resident's last message is within WeChat's
+48-hour window (`payload[WINDOW_OPEN]`: customer-service message or template message).
 """
 
 import asyncio
@@ -31,13 +37,16 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.logs import get_logger
 from gateway.metrics import Metrics
-from registry import outbox, tokens
+from registry import broadcasts, outbox, tokens, traffic
 from registry.outbox import Claimed
 from registry.sqltypes import utcnow
 
 # Back-off after the 1st, 2nd, 3rd … transient failure of a row (seconds).
 RETRY_AFTER_SECONDS = (10.0, 60.0, 300.0, 1800.0)
 BATCH = 20
+# Added to a WeChat broadcast row's payload when it is sent (never stored): True when the
+# resident's last message is within the 48-hour window. Rows without it answer the resident.
+WINDOW_OPEN = "window_open"
 
 
 class Outcome(StrEnum):
@@ -45,6 +54,7 @@ class Outcome(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     UNDELIVERABLE = "undeliverable"
+    OPTED_OUT = "opted_out"  # a broadcast whose resident opted out since it was queued
 
 
 @dataclass(frozen=True)
@@ -161,22 +171,7 @@ class OutboxSender:
         return timedelta(seconds=self.lease_seconds)
 
     async def _send(self, claimed: Claimed) -> Outcome:
-        deliver = self.channels.get(claimed.channel)
-        if deliver is None:
-            delivery = Delivery(Outcome.FAILED, f"{claimed.channel} is not configured")
-        elif claimed.provider_id is not None:
-            # A delivery report for this row arrived after an earlier attempt whose sender
-            # died before recording it: the provider has the message; sending it again would
-            # be a duplicate.
-            delivery = Delivery(Outcome.SENT, provider_id=claimed.provider_id)
-        elif claimed.recipient is None:
-            delivery = Delivery(Outcome.UNDELIVERABLE, "recipient token expired")
-        else:
-            try:
-                delivery = await deliver(claimed.recipient, claimed.payload, claimed.id)
-            except Exception as error:  # a bug in a channel must not stop the others
-                get_logger().error("outbox_delivery_error", exc_info=error)
-                delivery = Delivery(Outcome.RETRY, type(error).__name__)
+        delivery = await self._attempt(claimed)
         if delivery.outcome is Outcome.RETRY and claimed.attempts >= self.max_attempts:
             note = f"gave up after {claimed.attempts} attempts: {delivery.error}"
             delivery = Delivery(Outcome.FAILED, note)
@@ -197,8 +192,42 @@ class OutboxSender:
         )
         return delivery.outcome
 
+    async def _attempt(self, claimed: Claimed) -> Delivery:
+        deliver = self.channels.get(claimed.channel)
+        if deliver is None:
+            return Delivery(Outcome.FAILED, f"{claimed.channel} is not configured")
+        if claimed.provider_id is not None:
+            # A delivery report for this row arrived after an earlier attempt whose sender
+            # died before recording it: the provider has the message; sending it again would
+            # be a duplicate.
+            return Delivery(Outcome.SENT, provider_id=claimed.provider_id)
+        if claimed.recipient is None:
+            return Delivery(Outcome.UNDELIVERABLE, "recipient token expired")
+        payload = claimed.payload
+        if claimed.kind == "broadcast":
+            try:
+                now = await run_in_threadpool(self._at_send, claimed)
+            except SQLAlchemyError as error:
+                return Delivery(Outcome.RETRY, type(error).__name__)
+            if now.opted_out:
+                return Delivery(Outcome.OPTED_OUT, broadcasts.OPTED_OUT_ERROR)
+            if claimed.channel == "wechat":
+                open_ = traffic.wechat_window_open(now.last_contact, utcnow())
+                payload = {**payload, WINDOW_OPEN: open_}
+        try:
+            return await deliver(claimed.recipient, payload, claimed.id)
+        except Exception as error:  # a bug in a channel must not stop the others
+            get_logger().error("outbox_delivery_error", exc_info=error)
+            return Delivery(Outcome.RETRY, type(error).__name__)
+
+    def _at_send(self, claimed: Claimed) -> broadcasts.AtSend:
+        with self.sessions() as session:
+            return broadcasts.at_send(session, claimed)
+
     def _record(self, claimed: Claimed, delivery: Delivery) -> bool:
         with self.sessions.begin() as session:
+            if delivery.outcome is Outcome.OPTED_OUT:
+                return broadcasts.record_opted_out(session, claimed)
             if delivery.outcome is Outcome.RETRY:
                 steps = RETRY_AFTER_SECONDS
                 wait = steps[min(claimed.attempts, len(steps)) - 1]

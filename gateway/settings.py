@@ -14,8 +14,10 @@ PostgreSQL and Redis, since each process would otherwise keep its own limits and
 
 import functools
 import os
+import re
 from typing import Any, Literal
 
+import pydantic_settings
 from limits import parse
 from pydantic import (
     BaseModel,
@@ -55,6 +57,11 @@ LEGACY_NAMES: dict[str, tuple[str, ...]] = {
     "RASA_TIMEOUT_SECONDS": ("rasa_timeout_seconds",),
     "WEB_CONCURRENCY": ("workers",),
 }
+
+
+# WeChat template fields are named like first, keyword1, remark, thing2 ({{keyword1.DATA}}).
+TEMPLATE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+TEMPLATE_TEXT = "{text}"  # in template_data: replaced by the broadcast's text
 
 
 class SettingsError(ValueError):
@@ -100,10 +107,28 @@ class WeChatSettings(BaseModel):
     passive_seconds: PositiveFloat = 4.0
     # How long a WeChat answer may take before it is given up (then 「系统繁忙」 is sent).
     async_timeout_seconds: PositiveFloat = 60.0
+    # Template messages (模板消息) reach a follower who has not written for 48 hours, which
+    # customer-service messages cannot: a broadcast goes to them with this template. The county
+    # adds the template to its Official Account in the WeChat console (模板消息) and sets its ID
+    # here; unset, such residents are recorded undeliverable. `template_data` says what each
+    # field of the template holds: "{text}" is replaced by the broadcast's text, anything else
+    # is sent as written (e.g. {"first": "健康帮扶通知", "keyword1": "{text}", "remark": "…"}).
+    template_id: str = ""
+    template_data: dict[str, str] = Field(default_factory=lambda: {"content": TEMPLATE_TEXT})
+    template_url: str = ""  # where tapping the message leads; none when empty
 
     @property
     def safe_mode(self) -> bool:
         return bool(self.aes_key)
+
+    @model_validator(mode="after")
+    def _template_fits(self) -> "WeChatSettings":
+        bad = [key for key in self.template_data if not TEMPLATE_KEY.fullmatch(key)]
+        if bad:
+            raise ValueError(f"template_data: {bad[0]!r} is not a template field name")
+        if not any(TEMPLATE_TEXT in value for value in self.template_data.values()):
+            raise ValueError(f"template_data: no field holds the broadcast's text {TEMPLATE_TEXT}")
+        return self
 
 
 class OutboxSettings(BaseModel):
@@ -219,6 +244,8 @@ class Settings(BaseSettings):
             super().__init__(**values)
         except ValidationError as error:
             raise SettingsError(_describe(error)) from None
+        except pydantic_settings.SettingsError as error:  # a variable that is not valid JSON
+            raise SettingsError(f"{error}: a mapping (…__TEMPLATE_DATA) must be JSON") from None
 
     @classmethod
     def settings_customise_sources(

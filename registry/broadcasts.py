@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from registry import outbox, upsert
+from registry import outbox, traffic, upsert
 from registry.broadcast_models import CHANNELS, Broadcast, BroadcastRecipient
 from registry.channel_models import OptOut, WeChatBinding
 from registry.models import Resident, ResidentDisease, ResidentPhone, audit
@@ -36,6 +36,8 @@ MAX_TEXT = 500  # characters; 8 SMS parts of Chinese text
 # The outbox keeps the raw recipient this long, so an interrupted broadcast can resume.
 RECIPIENT_TTL = timedelta(days=7)
 _CHUNK = 500
+# The outbox error of a row whose resident opted out after it was queued (never sent).
+OPTED_OUT_ERROR = "opted out after the message was queued"
 
 
 @dataclass(frozen=True)
@@ -335,6 +337,38 @@ def take(
     if row_id is None:
         return None
     return outbox.claim_now(session, row_id, lease, now=moment)
+
+
+@dataclass(frozen=True)
+class AtSend:
+    """What the sender of a broadcast row checks at the moment it sends, not when the row
+    was queued (a resend after a crash can come much later): whether the resident has opted
+    out on the channel since, and when they last wrote (WeChat's 48-hour window)."""
+
+    opted_out: bool
+    last_contact: datetime | None
+
+
+def at_send(session: Session, claimed: Claimed) -> AtSend:
+    key = claimed.recipient_key
+    return AtSend(
+        traffic.is_opted_out(session, claimed.channel, key),
+        traffic.last_contact(session, claimed.channel, key),
+    )
+
+
+def record_opted_out(session: Session, claimed: Claimed, now: datetime | None = None) -> bool:
+    """The resident opted out between the row's queuing and its sending: the row is closed
+    `undeliverable` (nothing is sent) and the resident counted as opted out in the
+    broadcast's figures. False when the claim was lost (another sender holds the row)."""
+    if not outbox.record_final(session, claimed, "undeliverable", OPTED_OUT_ERROR, now):
+        return False
+    session.execute(
+        update(BroadcastRecipient)
+        .where(BroadcastRecipient.outbox_id == claimed.id)
+        .values(outcome="opted_out")
+    )
+    return True
 
 
 def by_id(session: Session, broadcast_id: int) -> Broadcast | None:

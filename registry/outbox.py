@@ -50,6 +50,8 @@ class Claimed:
     # Set when a delivery report already named this row (registry/delivery.py): the provider
     # accepted the message in an attempt whose sender died before recording it.
     provider_id: str | None = None
+    kind: str = "reply"  # reply | handoff | broadcast
+    recipient_key: str = ""  # the keyed sender hash (opt-outs, conversations use it)
 
 
 def enqueue(
@@ -166,6 +168,8 @@ def _claim(
             row.attempts,
             row.idempotency_key,
             row.provider_id,
+            row.kind,
+            row.recipient_key,
         )
         for row, value in rows
     ]

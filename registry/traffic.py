@@ -8,14 +8,18 @@ nor a message without its receipt.
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from registry import upsert
-from registry.channel_models import Conversation, MessageLog, OptOut, Receipt
+from registry.channel_models import Conversation, Handoff, MessageLog, OptOut, Receipt
 from registry.sqltypes import utcnow
 
 STATUSES = frozenset({"pending", "answered", "unanswered", "failed"})
+# WeChat lets an Official Account send customer-service messages (客服消息) to a follower
+# for 48 hours after the follower's last message, follow or QR scan; afterwards only
+# template messages (模板消息) reach them.
+WECHAT_WINDOW = timedelta(hours=48)
 
 
 class Claim(StrEnum):
@@ -150,6 +154,26 @@ def opt_in(session: Session, channel: str, sender_key: str) -> None:
 def is_opted_out(session: Session, channel: str, sender_key: str) -> bool:
     query = select(OptOut.id).where(OptOut.channel == channel, OptOut.sender_key == sender_key)
     return session.scalar(query) is not None
+
+
+def wechat_window_open(last: datetime | None, now: datetime) -> bool:
+    """Whether a follower who last wrote at `last` can still get customer-service messages."""
+    return last is not None and now - last < WECHAT_WINDOW
+
+
+def last_contact(session: Session, channel: str, sender_key: str) -> datetime | None:
+    """When the sender last wrote on `channel`, as far as the registry knows: their
+    conversation's `last_at` (every message and conversation event the assistant answered) or,
+    later, a message they wrote into an open handoff (it goes to the cadre, not the
+    conversation). None when they never wrote."""
+    conversation = select(Conversation.last_at).where(
+        Conversation.channel == channel, Conversation.sender_key == sender_key
+    )
+    handoff = select(func.max(Handoff.last_resident_at)).where(
+        Handoff.channel == channel, Handoff.sender_key == sender_key
+    )
+    found = [at for at in (session.scalar(conversation), session.scalar(handoff)) if at]
+    return max(found) if found else None
 
 
 def conversation_for(

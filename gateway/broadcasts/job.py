@@ -9,6 +9,10 @@ the channel's `Deliver`. A job that dies leaves rows queued or `sending`; the ne
 the lease lapsed, claims them when due and carries on. The idempotency key
 `broadcast:<id>:<resident id>` means no resident is ever queued twice.
 
+A resident who opts out after their row was queued (between a crash and the resend) is
+recorded as opted out when the row is sent, and sent nothing (gateway/outbox.py checks every
+broadcast row at sending time).
+
 Delivery is at least once, as for every outbox row: a job killed after the provider accepted
 a message but before the outcome was recorded sends that one message again on resume.
 """
@@ -25,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.broadcasts.throttle import Throttle
 from gateway.logs import get_logger
 from gateway.metrics import Metrics
-from gateway.outbox import Deliver, OutboxSender
+from gateway.outbox import Deliver, OutboxSender, Outcome
 from registry import broadcasts
 from registry.broadcasts import Audience, KeyOf, Recipient
 from registry.outbox import Claimed
@@ -86,8 +90,8 @@ class BroadcastJob:
                 if not kept:
                     log.warning("broadcast_lease_lost", extra={"broadcast": broadcast_id})
                     return Pass(sent, held=True)
-                if claimed is not None:
-                    await sender.send_claimed(claimed)
+                outcome = None if claimed is None else await sender.send_claimed(claimed)
+                if outcome is not None and outcome is not Outcome.OPTED_OUT:
                     sent += 1
         finished = await asyncio.to_thread(self._finish, broadcast_id, holder, recipients)
         log.info(

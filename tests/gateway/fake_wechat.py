@@ -13,7 +13,12 @@ that ends in a request id (" rid: …"), as WeChat's do.
   two kinds of token are independent of each other.
 - `POST /cgi-bin/message/custom/send` checks the token, the follower, and with
   `enforce_window` the 48-hour window after the follower's last message (45015) and its quota
-  of 5 messages in it (45047). `faults` are errcodes to answer to the next sends, one each.
+  of 5 messages in it (45047). `faults` are errcodes to answer to the next sends (of either
+  kind), one each.
+- `POST /cgi-bin/message/template/send` (模板消息) checks the token, the template id among the
+  account's `templates` (40037), the follower (40003) and whether the follower refused the
+  account's template messages (`template_refused`: 43101); no window applies. It answers
+  `{"errcode": 0, "errmsg": "ok", "msgid": …}` and records the message in `templates_sent`.
 """
 
 import json
@@ -41,12 +46,14 @@ INVALID_GRANT_TYPE = 40002
 INVALID_OPENID = 40003
 INVALID_MESSAGE_TYPE = 40008
 INVALID_APPID = 40013
+INVALID_TEMPLATE_ID = 40037
 INVALID_APPSECRET = 40125
 ACCESS_TOKEN_MISSING = 41001
 APPID_MISSING = 41002
 APPSECRET_MISSING = 41004
 ACCESS_TOKEN_EXPIRED = 42001
 REQUIRE_SUBSCRIBE = 43004
+TEMPLATE_REFUSED = 43101
 DAILY_QUOTA = 45009
 RESPONSE_OUT_OF_TIME = 45015
 RESPONSE_COUNT_LIMIT = 45047
@@ -59,12 +66,14 @@ ERRMSG = {
     INVALID_OPENID: "invalid openid",
     INVALID_MESSAGE_TYPE: "invalid message type",
     INVALID_APPID: "invalid appid",
+    INVALID_TEMPLATE_ID: "invalid template_id",
     INVALID_APPSECRET: "invalid appsecret",
     ACCESS_TOKEN_MISSING: "access_token missing",
     APPID_MISSING: "appid missing",
     APPSECRET_MISSING: "appsecret missing",
     ACCESS_TOKEN_EXPIRED: "access_token expired",
     REQUIRE_SUBSCRIBE: "require subscribe",
+    TEMPLATE_REFUSED: "user refuse to accept the msg",
     DAILY_QUOTA: "reach max api daily quota limit",
     RESPONSE_OUT_OF_TIME: "response out of time limit or subscription is canceled",
     RESPONSE_COUNT_LIMIT: "out of response count limit",
@@ -101,6 +110,10 @@ class FakeWeChat:
     send_requests: int = 0  # every custom/send call, refused or not
     delivered: list[dict[str, Any]] = field(default_factory=list)
     raw_bodies: list[bytes] = field(default_factory=list)
+    templates: frozenset[str] = frozenset()  # template ids the account added in its console
+    template_refused: frozenset[str] = frozenset()  # followers who refuse template messages
+    template_requests: int = 0  # every template/send call, refused or not
+    templates_sent: list[dict[str, Any]] = field(default_factory=list)
     _stable: str | None = None
     _last_forced_at: float | None = None
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)  # openid → (at, sent)
@@ -121,6 +134,7 @@ class FakeWeChat:
                 Route("/cgi-bin/token", self._token, methods=["GET"]),
                 Route("/cgi-bin/stable_token", self._stable_token, methods=["POST"]),
                 Route("/cgi-bin/message/custom/send", self._custom_send, methods=["POST"]),
+                Route("/cgi-bin/message/template/send", self._template_send, methods=["POST"]),
             ]
         )
 
@@ -226,3 +240,30 @@ class FakeWeChat:
         self.raw_bodies.append(raw)
         self.delivered.append(message)
         return _answer({"errcode": 0, "errmsg": "ok"})
+
+    async def _template_send(self, request: Request) -> Response:
+        self.template_requests += 1
+        if problem := self._token_error(request.query_params.get("access_token")):
+            return _error(problem)
+        if self.faults:
+            return _error(self.faults.pop(0))
+        raw = await request.body()
+        try:
+            message = json.loads(raw.decode("utf-8"))
+            openid, template_id, data = message["touser"], message["template_id"], message["data"]
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return _error(DATA_FORMAT_ERROR)
+        if not isinstance(data, dict) or not all(
+            isinstance(item, dict) and isinstance(item.get("value"), str) for item in data.values()
+        ):
+            return _error(DATA_FORMAT_ERROR)
+        if template_id not in self.templates:
+            return _error(INVALID_TEMPLATE_ID)
+        if self.followers is not None and openid not in self.followers:
+            return _error(INVALID_OPENID)
+        if openid in self.template_refused:
+            return _error(TEMPLATE_REFUSED)
+        self.raw_bodies.append(raw)
+        self.templates_sent.append(message)
+        msgid = 200_000_000 + len(self.templates_sent)
+        return _answer({"errcode": 0, "errmsg": "ok", "msgid": msgid})

@@ -29,6 +29,12 @@ def test_keys_have_chinese_names(shown: str, expected: str) -> None:
         # the outbox's own notes (gateway/outbox.py)
         ("gave up after 5 attempts: ConnectTimeout", "多次重试仍未发出"),
         ("recipient token expired", "收件人信息已过期删除"),
+        # a broadcast row whose resident opted out before it was sent (registry/broadcasts.py)
+        ("opted out after the message was queued", "居民已退订"),
+        # outside the 48-hour window with no template configured, or the template refused
+        ("no template configured: outside the 48-hour window", "未设置模板消息"),
+        ("43101 user refuse to accept the msg rid: 1", "拒收模板消息"),
+        ("40037 invalid template_id rid: 1", "模板ID无效"),
     ],
 )
 def test_known_errors_get_a_chinese_reason(error: str, reason: str) -> None:

@@ -70,6 +70,11 @@ def test_development_works_without_a_secret_key(environ: Environ) -> None:
         {"HEALTHAID_WECHAT__ASYNC_TIMEOUT_SECONDS": "-1"},
         {"HEALTHAID_RATE_LIMIT_PER_SENDER": "many"},
         {"HEALTHAID_WECHAT__NO_SUCH_THING": "1"},  # a misspelt channel setting
+        # a template layout where no field holds the broadcast's text
+        {"HEALTHAID_WECHAT__TEMPLATE_DATA": '{"first": "健康帮扶通知"}'},
+        # a template field name WeChat cannot have ({{key word.DATA}})
+        {"HEALTHAID_WECHAT__TEMPLATE_DATA": '{"key word": "{text}"}'},
+        {"HEALTHAID_WECHAT__TEMPLATE_DATA": "not json"},
         # an account to send SMS from, but no number or messaging service to send with
         {"HEALTHAID_TWILIO__ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "t0k3n"},
     ],
@@ -140,6 +145,29 @@ def test_channel_settings_are_nested(environ: Environ) -> None:
     assert settings.wechat.api_base_url == "https://api.weixin.qq.com"  # untouched default
     assert settings.twilio.api_base_url == "https://api.twilio.com"
     assert not settings.twilio.sends  # a token to check signatures, no account to send from
+
+
+def test_the_wechat_template_settings_are_nested(environ: Environ) -> None:
+    environ(
+        HEALTHAID_WECHAT__TEMPLATE_ID="ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY",
+        HEALTHAID_WECHAT__TEMPLATE_DATA='{"first": "健康帮扶通知", "keyword1": "{text}"}',
+        HEALTHAID_WECHAT__TEMPLATE_URL="https://example.org/notices",
+    )
+
+    wechat = Settings().wechat
+
+    assert wechat.template_id == "ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY"
+    assert wechat.template_data == {"first": "健康帮扶通知", "keyword1": "{text}"}
+    assert wechat.template_url == "https://example.org/notices"
+
+
+def test_without_template_settings_there_is_no_template_and_one_content_field(
+    environ: Environ,
+) -> None:
+    wechat = Settings().wechat
+
+    assert wechat.template_id == ""
+    assert wechat.template_data == {"content": "{text}"}
 
 
 def test_sms_sending_settings_are_nested(environ: Environ) -> None:

@@ -1,8 +1,11 @@
-"""A thin async client for WeChat's customer-service messages (客服消息).
+"""A thin async client for WeChat's customer-service messages (客服消息) and template
+messages (模板消息).
 
 Passive replies must come within 5 seconds; when an answer takes longer (Rasa, a settlement
 estimate) the gateway acknowledges with "success" and sends the answer here, which WeChat
-allows within 48 hours of the resident's last message.
+allows within 48 hours of the resident's last message. Template messages reach a follower
+at any time, with a template the account registered in WeChat's console; broadcasts use them
+for residents outside the 48 hours (gateway/channels/wechat/delivery.py).
 
 The access token comes from `POST /cgi-bin/stable_token` (getStableAccessToken) in normal
 mode: while a token is valid, every caller gets the same one, so several gateway processes
@@ -140,21 +143,46 @@ class WeChatAPI:
         message sent once more; any other errcode raises WeChatAPIError at once (e.g. 45015:
         more than 48 hours since the resident's last message)."""
         payload = {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        await self._post_message("/cgi-bin/message/custom/send", "message/custom/send", payload)
+
+    async def send_template(
+        self, openid: str, template_id: str, data: dict[str, str], url: str = ""
+    ) -> int | None:
+        """Send the template message `template_id` (模板消息) with `data` (field → text) to
+        `openid`, which needs no recent message from the follower; WeChat's `msgid`, or None
+        when the answer has none. Tokens as for `send_text`; other errcodes raise, e.g. 40037
+        (invalid template_id), 43101 (the follower refuses template messages), 40003."""
+        payload: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
+        if url:
+            payload["url"] = url
+        answer = await self._post_message(
+            "/cgi-bin/message/template/send", "message/template/send", payload
+        )
+        msgid = answer.get("msgid")
+        return msgid if isinstance(msgid, int) else None
+
+    async def _post_message(
+        self, path: str, endpoint: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
         # ensure_ascii=False: WeChat shows \uXXXX escapes literally instead of the characters.
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         token = await self.access_token()
         try:
-            await self._post_custom(token, body)
+            return await self._post(path, endpoint, token, body)
         except WeChatAPIError as error:
             if error.errcode not in TOKEN_ERRCODES:
                 raise
-            await self._post_custom(await self.access_token(refused=token), body)
+            return await self._post(path, endpoint, await self.access_token(refused=token), body)
 
-    async def _post_custom(self, token: str, body: bytes) -> None:
+    async def _post(self, path: str, endpoint: str, token: str, body: bytes) -> dict[str, Any]:
         response = await self._client.post(
-            "/cgi-bin/message/custom/send",
+            path,
             params={"access_token": token},
             content=body,
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
-        _json(response, "message/custom/send")
+        return _json(response, endpoint)
