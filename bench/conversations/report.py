@@ -28,6 +28,7 @@ def render(results: list[CaseResult], seconds: float, *, show_failures: bool) ->
         ("w-", "written from the seeds"),
         ("f-", "written fresh, after the system was built"),
         ("f2-", "written fresh again, after the letters and detail work"),
+        ("f3-", "written fresh a third time, short remarks and handoff (2026-11-30)"),
     )
     for prefix, name in origins:
         group = [r for r in results if r.case.id.startswith(prefix)]
