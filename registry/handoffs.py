@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry import tokens
@@ -81,16 +81,23 @@ def open_for(session: Session, channel: str, sender_key: str) -> Handoff | None:
 
 
 def open_handoffs(session: Session, region: str | None = None) -> list[Handoff]:
+    """The open requests, newest first: all of them, or those a cadre of `region` answers —
+    the region's own and those whose region nobody knows (a resident who asked for a person
+    before naming a place; their summary says 「地区：未知」), which every region's cadres see
+    rather than none."""
     query = select(Handoff).where(Handoff.status == "open").order_by(Handoff.at.desc())
     if region is not None:
-        query = query.where(Handoff.region == region)
+        query = query.where(or_(Handoff.region == region, Handoff.region.is_(None)))
     return list(session.scalars(query))
 
 
 def in_region(session: Session, handoff_id: int, region: str) -> Handoff | None:
-    """The request, only when it belongs to `region` (a cadre never reaches another's)."""
+    """The request, only when a cadre of `region` may answer it: their region's, or one whose
+    region is unknown (open_handoffs). A cadre never reaches another region's request."""
     handoff = session.get(Handoff, handoff_id)
-    return handoff if handoff is not None and handoff.region == region else None
+    if handoff is None or handoff.region not in (region, None):
+        return None
+    return handoff
 
 
 def add_message(

@@ -296,13 +296,20 @@ async def test_a_cadre_closing_an_sms_request_tells_the_resident(
     assert tokens.resolve(db, handoff.contact_token or "") is None  # the handoff's own is gone
 
 
-async def test_region_unset_requests_are_nobodys(
+async def test_a_request_without_a_region_reaches_every_regions_cadres(
     db: Session, cadre: tuple[httpx.AsyncClient, str, int]
 ) -> None:
+    # A resident who asked for a person before naming a place: nobody knows whose it is, so
+    # every region's cadres see it (and it says so) rather than none.
     browser, _, _ = cadre
-    db.add(Handoff(region=None, channel="web", sender_key="u_x", summary="地区：未知"))
+    unknown = Handoff(region=None, channel="web", sender_key="u_x", summary="地区：未知")
+    other = Handoff(region="nantong", channel="web", sender_key="u_y", summary="地区：南通市")
+    db.add_all([unknown, other])
     db.commit()
 
     listed = (await browser.get("/api/handoffs")).json()
 
-    assert listed["handoffs"] == []
+    assert [h["id"] for h in listed["handoffs"]] == [unknown.id]
+    assert "地区：未知" in listed["handoffs"][0]["summary"]
+    assert (await browser.get(f"/api/handoffs/{unknown.id}")).status_code == 200
+    assert (await browser.get(f"/api/handoffs/{other.id}")).status_code == 404
