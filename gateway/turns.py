@@ -112,15 +112,20 @@ def _decide(
     session: Session, turn: Turn, sender_key: str, memory: SenderMemory, limits: MessageLimits
 ) -> Prepared:
     word = turn.text.strip().upper()
-    if turn.channel == "sms":
+    sms = turn.channel == "sms"
+    if turn.channel in ("sms", "wechat"):
+        # On SMS 退订 silences every reply; on WeChat, where the assistant only ever answers
+        # the follower's own messages, it stops the broadcasts (registry/broadcasts.py).
         if word in replies.OPT_OUT_WORDS:
             traffic.opt_out(session, turn.channel, sender_key)
-            return Prepared("reply", sender_key, reply=replies.OPTED_OUT)
+            reply = replies.OPTED_OUT if sms else replies.WECHAT_OPTED_OUT
+            return Prepared("reply", sender_key, reply=reply)
         if word in replies.OPT_IN_WORDS:
             traffic.opt_in(session, turn.channel, sender_key)
-            return Prepared("reply", sender_key, reply=replies.OPTED_IN)
-        if traffic.is_opted_out(session, turn.channel, sender_key):
-            return Prepared("silent", sender_key)
+            reply = replies.OPTED_IN if sms else replies.WECHAT_OPTED_IN
+            return Prepared("reply", sender_key, reply=reply)
+    if sms and traffic.is_opted_out(session, turn.channel, sender_key):
+        return Prepared("silent", sender_key)
     if not limits.allow(sender_key):
         return Prepared("reply", sender_key, reply=replies.RATE_LIMITED)
     if turn.channel != "web" and word in replies.MORE_WORDS:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.channels.wechat.safexml import read_xml
-from registry.channel_models import MessageLog, Receipt
+from registry.channel_models import MessageLog, OptOut, Receipt
 from tests.gateway.conftest import OPENID, WECHAT_TOKEN, add_campaign, text_xml, wechat_query
 from tests.gateway.fake_rasa import FakeRasa
 
@@ -310,3 +310,23 @@ async def test_wechat_not_configured_is_a_503(app_factory: Callable[..., FastAPI
 
 def test_the_token_in_these_tests_is_not_the_sample_token() -> None:
     assert WECHAT_TOKEN != SAMPLE_TOKEN
+
+
+async def test_unsubscribing_on_wechat_stops_broadcasts_not_answers(
+    client: httpx.AsyncClient, rasa: FakeRasa, db: Session
+) -> None:
+    async def post(text: str, msg_id: str) -> str:
+        xml = text_xml(text, msg_id=msg_id)
+        return reply_content(await client.post("/wechat", params=wechat_query(), content=xml))
+
+    stop = await post("退订", "7000000000000000001")
+    recorded = db.scalar(select(func.count()).select_from(OptOut).where(OptOut.channel == "wechat"))
+    asked = await post("住院能报多少", "7000000000000000002")
+    start = await post("订阅", "7000000000000000003")
+    left = db.scalar(select(func.count()).select_from(OptOut).where(OptOut.channel == "wechat"))
+
+    assert "已退订群发通知" in stop and "订阅" in stop
+    assert recorded == 1  # the broadcasts' audience leaves this follower out
+    assert asked == "您问的是：住院能报多少"  # their own questions are still answered
+    assert "已恢复接收群发通知" in start and left == 0
+    assert rasa.messages == ["住院能报多少"]
