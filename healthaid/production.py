@@ -8,12 +8,16 @@ Why this shape: research/scale-out.md §3.1. What a county deploys: docs/deploy.
 """
 
 import argparse
+import csv
+import io
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 from healthaid.infrastructure import (
     Engines,
@@ -183,11 +187,44 @@ def gateway_services(config: ProductionConfig) -> list[Service]:
     ]
 
 
+def proxied_servers(stats_url: str, backend: str | None = None) -> dict[str, dict[str, str]]:
+    """HAProxy's status page read as CSV: {server name: its row} for every server (not the
+    FRONTEND/BACKEND rows), of one backend or of all. Fields used: `status` ("UP", "DOWN",
+    "UP 1/2" while rising…), `stot` (requests sent), `check_status` ("L7OK", "L4CON"…).
+    Raises httpx.HTTPError when the page does not answer."""
+    response = httpx.get(f"{stats_url};csv", timeout=5)
+    response.raise_for_status()
+    return {
+        row["svname"]: row
+        for row in csv.DictReader(io.StringIO(response.text.lstrip("# ")))
+        if row["svname"] not in ("FRONTEND", "BACKEND")
+        and (backend is None or row["pxname"] == backend)
+    }
+
+
+def every_server_up(stats_url: str) -> bool:
+    """True once HAProxy itself routes to every gateway and Rasa instance. Each process being
+    ready is not enough: HAProxy marks a server up only after `rise` passed checks, 2 s apart,
+    so for a few seconds after the last Rasa instance loads its model the proxy still sends all
+    of that instance's conversations to the other one (and has nowhere to fail over to)."""
+    try:
+        rows = proxied_servers(stats_url)
+    except httpx.HTTPError:
+        return False
+    return bool(rows) and all(row["status"] == "UP" for row in rows.values())
+
+
 def proxy_service(config: ProductionConfig, haproxy: str) -> Service:
     path = config.run_dir / f"haproxy-{config.public_port}.cfg"
     write_haproxy_config(path, haproxy_ports(config))
     command = [haproxy, "-db", "-f", str(path)]  # -db: stays in the foreground, stopped with us
-    return Service("haproxy", command, config.stats_url, _base_env(config))
+    return Service(
+        "haproxy",
+        command,
+        config.stats_url,
+        _base_env(config),
+        ready_probe=lambda: every_server_up(config.stats_url),
+    )
 
 
 def services(config: ProductionConfig, haproxy: str) -> list[Service]:

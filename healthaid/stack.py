@@ -60,10 +60,15 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
     # A process without an HTTP endpoint (the broadcast consumer) is ready once it wrote this.
     ready_file: Path | None = None
+    # Readiness that a 200 from `ready_url` does not prove (HAProxy: every server it routes to
+    # passed its checks, not just its status page up).
+    ready_probe: Callable[[], bool] | None = None
 
     def ready(self) -> bool:
         if self.ready_file is not None:
             return self.ready_file.exists()
+        if self.ready_probe is not None:
+            return self.ready_probe()
         return _ready(self.ready_url)
 
 

@@ -4,8 +4,6 @@ connections (killed) is marked down by the first request that meets it, which HA
 to the other instance. About 5 seconds (one slow check). Needs Debian's haproxy, like
 test_haproxy.py."""
 
-import csv
-import io
 import socket
 import subprocess
 import threading
@@ -19,6 +17,7 @@ import pytest
 
 from gateway.rasa_client import SENDER_HEADER
 from healthaid.infrastructure import haproxy_binary, write_haproxy_config
+from healthaid.production import every_server_up, proxied_servers
 
 CHECK_ANSWER_SECONDS = 3.0  # over the old 1-s check timeout, under the new 5 s
 
@@ -51,12 +50,7 @@ def free_port() -> int:
 
 
 def servers(stats_url: str) -> dict[str, dict[str, str]]:
-    page = httpx.get(f"{stats_url};csv", timeout=5).text.lstrip("# ")
-    return {
-        row["svname"]: row
-        for row in csv.DictReader(io.StringIO(page))
-        if row["pxname"] == "rasa_instances" and row["svname"].startswith("rasa-")
-    }
+    return proxied_servers(stats_url, "rasa_instances")
 
 
 @pytest.fixture
@@ -129,3 +123,5 @@ def test_a_killed_instance_is_marked_down_by_live_traffic_and_a_busy_one_stays_u
     assert later["rasa-1"]["check_status"] == "L7OK"
     assert int(later["rasa-1"]["check_duration"]) >= CHECK_ANSWER_SECONDS * 1000
     assert later["rasa-1"]["chkfail"] == "0"
+    # The production profile is not ready while HAProxy has a server down (healthaid/production.py).
+    assert not every_server_up(stats_url)

@@ -10,8 +10,6 @@ Needs the trained model (make rasa-train; `make test` trains first) and Debian's
 PostgreSQL and Redis (installed when missing, as root).
 """
 
-import csv
-import io
 import itertools
 import os
 import shutil
@@ -30,7 +28,12 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from gateway.rasa_client import MESSAGE_KEY, SENDER_HEADER
 from gateway.text import sender_key
 from healthaid.infrastructure import running_engines
-from healthaid.production import ProductionConfig, prepare_registry, running_production
+from healthaid.production import (
+    ProductionConfig,
+    prepare_registry,
+    proxied_servers,
+    running_production,
+)
 from healthaid.stack import ROOT, Service
 from registry import traffic
 from registry.db import get_engine, make_sessionmaker
@@ -106,12 +109,8 @@ def sms(production: Production, body: str, sender: str, sid: str | None = None) 
 
 def rasa_requests(production: Production) -> dict[str, int]:
     """How many requests HAProxy has sent to each Rasa instance (its status page, as CSV)."""
-    page = httpx.get(f"{production.config.stats_url};csv", timeout=5).text.lstrip("# ")
-    return {
-        row["svname"]: int(row["stot"])
-        for row in csv.DictReader(io.StringIO(page))
-        if row["pxname"] == "rasa_instances" and row["svname"].startswith("rasa-")
-    }
+    rows = proxied_servers(production.config.stats_url, "rasa_instances")
+    return {name: int(row["stot"]) for name, row in rows.items()}
 
 
 def user_turns_in_the_tracker_store(production: Production) -> list[int]:
@@ -125,6 +124,10 @@ def user_turns_in_the_tracker_store(production: Production) -> list[int]:
 
 def test_a_conversation_survives_the_rasa_instance_that_held_it(production: Production) -> None:
     sender = "+8613911119001"
+    # Ready means HAProxy routes to every process, not just that each process answers: a Rasa
+    # instance that loaded its model a second ago is still down in HAProxy's eyes.
+    statuses = {n: r["status"] for n, r in proxied_servers(production.config.stats_url).items()}
+    assert statuses == dict.fromkeys(["gateway-1", "gateway-2", "rasa-1", "rasa-2"], "UP")
     before = rasa_requests(production)
     asked = sms(production, "住院花了2万能报多少", sender)
     after = rasa_requests(production)
