@@ -18,11 +18,14 @@ RASA_ENV := TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false PYTHONPATH=$(CUR
 
 .PHONY: rasa-venv rasa-train rasa-validate nlu-report rasa-test-stories nlu-holdout rasa-check
 
-$(RASA_VENV)/.installed:
+# Reinstalled when bot/requirements.txt changes (pip keeps what is already there); the model
+# depends on the environment only by order, so a new requirement does not retrain.
+$(RASA_VENV)/.installed: bot/requirements.txt
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found under pyenv (set PYTHON310=...)"; exit 1; }
-	$(PYTHON310) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check 'rasa==3.6.21' jieba
-	$(RASA_PY) -c "import rasa, jieba"
+	test -x $(RASA_PY) || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check -r bot/requirements.txt 2>&1 \
+		| grep -v "^WARNING: Location" || true
+	$(RASA_PY) -c "import rasa, jieba, pypinyin"
 	touch $@
 
 rasa-venv: $(RASA_VENV)/.installed

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from understanding.numerals import find_amount
+from understanding.sounds import sound_alike_regions
 from understanding.words import POLICIES, Lexicon, Word, load_lexicon
 
 # The last six characters of an ID number standing alone (the verification answer).
@@ -90,6 +91,13 @@ def read(text: str, policies_dir: Path = POLICIES) -> list[Found]:
     lexicon = load_lexicon(policies_dir)
     masked = _ID_TOKEN.sub(lambda m: " " * len(m.group()), text)
     spans = [_diabetes(f, masked) for f in _scan(masked, lexicon)]
+    if not any(f.entity == "region" for f in spans):
+        # 「固羊」「容昌」: a region name typed with a wrong character of the same sound.
+        taken = [(f.start, f.end) for f in spans]
+        spans += [
+            Found("region", region, start, end, masked[start:end])
+            for start, end, region in sound_alike_regions(masked, lexicon, taken)
+        ]
     # 「南通市里的（大）医院」: 南通市 (a region) hides 市里的医院 (a level) from the first scan.
     hidden = [
         f

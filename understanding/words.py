@@ -21,6 +21,7 @@ import yaml
 POLICIES = Path(
     os.environ.get("HEALTHAID_POLICIES") or Path(__file__).resolve().parent.parent / "policies"
 )
+COUNTY_SUFFIXES = ("县", "市", "区")
 ENTITY_SECTIONS = {"settings": "setting", "levels": "level", "categories": "category"}
 CUE_LISTS = (
     "domain_terms",
@@ -62,6 +63,9 @@ class Lexicon:
     cues: dict[str, tuple[str, ...]]
     topics: tuple[tuple[str, tuple[str, ...]], ...]  # in priority order
     document_words: dict[str, str] = field(default_factory=dict)  # resident's → document's
+    # The regions' own names and their counties, county-level cities and districts (places
+    # ending in 县/市/区), not towns: what a misspelling is matched against (sounds.py).
+    region_names: tuple[Word, ...] = ()
 
     def cue(self, name: str) -> tuple[str, ...]:
         """The words of one cue list of common.yaml; KeyError for a list that is not there."""
@@ -81,9 +85,12 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
-def _region_words(directory: Path) -> tuple[list[Word], list[str]]:
+def _region_words(directory: Path) -> tuple[list[Word], list[str], list[Word]]:
+    """(every name and place as a region word, the region ids, the names and county-level
+    places only)."""
     words: list[Word] = []
     regions: list[str] = []
+    names: list[Word] = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == "common.yaml":
             continue
@@ -93,16 +100,18 @@ def _region_words(directory: Path) -> tuple[list[Word], list[str]]:
             raise LexiconError(f"{path.name}: `region` must be {path.stem!r}")
         regions.append(region)
         for key in ("names", "places"):
-            words += [
+            read = [
                 Word(w, "region", region) for w in _strings(data.get(key), f"{path.name} {key}")
             ]
+            words += read
+            names += [w for w in read if key == "names" or w.text.endswith(COUNTY_SUFFIXES)]
     owners: dict[str, str] = {}
     for word in words:
         other = owners.setdefault(word.text, word.value)
         if other != word.value:
             # 「我是金山镇的」 must mean one region: a place two regions name is a mistake.
             raise LexiconError(f"“{word.text}” is in both {other}.yaml and {word.value}.yaml")
-    return words, regions
+    return words, regions, names
 
 
 def _table_diseases(directory: Path) -> list[Word]:
@@ -122,7 +131,7 @@ def _table_diseases(directory: Path) -> list[Word]:
 def load_lexicon(policies_dir: Path = POLICIES) -> Lexicon:
     """The whole vocabulary; cached per directory (the files do not change while running)."""
     directory = policies_dir / "words"
-    words, regions = _region_words(directory)
+    words, regions, region_names = _region_words(directory)
     common = _read(directory / "common.yaml")
     for section, entity in ENTITY_SECTIONS.items():
         table = common.get(section)
@@ -150,4 +159,6 @@ def load_lexicon(policies_dir: Path = POLICIES) -> Lexicon:
     for word in words:
         unique.setdefault(word.text, word)
     ordered = sorted(unique.values(), key=lambda w: -len(w.text))
-    return Lexicon(tuple(ordered), tuple(regions), cues, topics, dict(synonyms))
+    return Lexicon(
+        tuple(ordered), tuple(regions), cues, topics, dict(synonyms), tuple(region_names)
+    )
