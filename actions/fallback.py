@@ -21,6 +21,10 @@ POLITE_FALLBACK = (
 )
 
 
+# A remark that is not about health benefits while a form waits for an answer: no list of
+# example questions (the resident is in the middle of one); the form then asks again.
+MID_FORM_ASIDE = "这个我帮不上忙。咱们接着说刚才的事："
+
 # A health-benefit question nothing answers: never the refusal above (issue kind 4).
 NOT_IN_DOCUMENTS = (
     "这个问题文件里没有写，我不能乱说。可以问当地医保经办机构，或回复“人工”请工作人员帮您"
@@ -67,6 +71,8 @@ class ActionFallbackSearch(Action):
         # A place outside our regions counts only when the message names none of ours.
         place = None if first_entity(tracker, "region") else first_entity(tracker, "place")
         reply = fallback_reply(text, region, place)
+        if reply == POLITE_FALLBACK and tracker.active_loop_name:
+            reply = MID_FORM_ASIDE
         # The text itself may be personal: only at debug level, never at info.
         logger.debug("fallback search for %r (region %s)", text, region)
         dispatcher.utter_message(text=reply)

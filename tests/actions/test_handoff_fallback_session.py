@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from actions.fallback import POLITE_FALLBACK, ActionFallbackSearch
+from actions.fallback import MID_FORM_ASIDE, POLITE_FALLBACK, ActionFallbackSearch
 from actions.handoff import ActionHandoff
 from actions.sdk import ActionExecuted, SessionStarted, SlotSet, Tracker
 from actions.session import ActionSessionStart, ValidateSlotMappings
@@ -56,6 +56,18 @@ def test_fallback_refuses_politely_with_examples() -> None:
     )
     assert events == []
     assert messages == [text_message(POLITE_FALLBACK)]
+
+
+def test_an_off_topic_remark_mid_form_gets_a_short_aside_not_the_list_of_examples() -> None:
+    # The rule runs the form right after this action: its question follows the aside.
+    latest = message("唉今天真是烦死了", "out_of_scope")
+    events, messages = run(ActionFallbackSearch(), tracker(latest, active_loop="estimate_form"))
+    assert events == []
+    assert messages == [text_message(MID_FORM_ASIDE)]
+    # A health question mid-form is still answered from the documents, not set aside.
+    latest = message("荣昌的扶贫济困医疗基金怎么救助", "out_of_scope")
+    _, messages = run(ActionFallbackSearch(), tracker(latest, active_loop="estimate_form"))
+    assert "扶贫济困医疗基金" in messages[0]["text"]
 
 
 def _session_tracker(meta: Mapping[str, object]) -> Tracker:
