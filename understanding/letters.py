@@ -11,8 +11,8 @@ highest: a part right after 「我想问问」「请问」 (+2), each topic cue 
 category, disease, a place outside our regions, the year of leaving poverty); a calculation
 (an amount, a request to calculate, or 「自己要出多少」 with no rule named and a bill in the
 letter) also gets the setting, level, out-of-catalogue part and the bill: the amount of a
-sentence that says money was spent (「总费用是两万块整」). Stdlib + PyYAML only (the Rasa
-environment imports it too).
+sentence that says money was spent (「总费用是两万块整」). The Rasa environment imports it too
+(its dependencies: understanding/__init__.py).
 """
 
 from __future__ import annotations
