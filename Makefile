@@ -97,7 +97,7 @@ bench-production: venv haproxy rasa-train
 # Broadcasts and handoff replies measured (bench/broadcast/): 10,000 residents in a PostgreSQL
 # registry, the broadcast consumer on Redis sending to the fake Twilio API at
 # BROADCAST_RATE, once straight through and once SIGKILLed mid-way and restarted; then a
-# cadre's replies. Ports 32000-32001, PostgreSQL 55492, Redis 56432 (PGPORT_HEALTHAID and
+# cadre's replies. Ports 32000-32001, PostgreSQL 24492, Redis 24532 (PGPORT_HEALTHAID and
 # REDIS_PORT_HEALTHAID to change). About 20 minutes at 20/second.
 BROADCAST_RATE ?= 20/second
 bench-broadcast: venv

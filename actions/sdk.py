@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         latest_message: dict[str, Any]
         latest_action_name: str | None
         events: list[dict[str, Any]]
+        active_loop_name: str | None  # the form waiting for an answer, if any
 
         @classmethod
         def from_dict(cls, state: dict[str, Any]) -> "Tracker": ...

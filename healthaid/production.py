@@ -57,8 +57,8 @@ class ProductionConfig:
     action_port: int = 5055
     action_workers: int = 2
     stats_port: int = 8404  # HAProxy's status page
-    postgres_port: int = 55433  # not the tests' 55432
-    redis_port: int = 56380  # not the tests' 56379
+    postgres_port: int = 24433  # not the tests' 24432
+    redis_port: int = 24380  # not the tests' 24379
     postgres_root: Path = ROOT / "var" / "pg-prod"
     run_dir: Path = ROOT / "var" / "run"  # the rendered configuration files
     log_dir: Path = ROOT / "var" / "log" / "production"

@@ -15,11 +15,13 @@
 #
 #             tests (default)           --production
 #   data      <repo>/var/pg             <repo>/var/pg-prod
-#   port      55432                     55433
+#   port      24432                     24433
 #   databases healthaid_test            healthaid (the registry), rasa (Rasa's tracker store)
 #   durable   no (fsync off: the data   yes (PostgreSQL's defaults: a county's records and
 #             is disposable)            conversations must survive a power cut)
 #
+# The ports are below Linux's ephemeral range (32768-60999): a client connection's local port
+# can never be holding them when the server starts (tests/test_ports.py).
 # PGPORT_HEALTHAID and PGROOT_HEALTHAID (the data folder's parent) override the port and the
 # folder, so tests can start a production-mode server of their own. Humans and CI run exactly
 # this script.
@@ -30,11 +32,11 @@ PRODUCTION=0
 if [[ "${1:-}" == --production ]]; then PRODUCTION=1; shift; fi
 if [[ $PRODUCTION -eq 1 ]]; then
     PGROOT="${PGROOT_HEALTHAID:-$REPO/var/pg-prod}"
-    PORT="${PGPORT_HEALTHAID:-55433}"
+    PORT="${PGPORT_HEALTHAID:-24433}"
     DATABASES=(healthaid rasa)
 else
     PGROOT="${PGROOT_HEALTHAID:-$REPO/var/pg}"
-    PORT="${PGPORT_HEALTHAID:-55432}"
+    PORT="${PGPORT_HEALTHAID:-24432}"
     DATABASES=(healthaid_test)
 fi
 PGDATA="$PGROOT/data"

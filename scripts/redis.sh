@@ -9,11 +9,13 @@
 #                                 server again if this call started it (`make test` does this,
 #                                 so no server outlives the tests); exits with CMD's status
 #
-# Port 56379 unless REDIS_PORT_HEALTHAID is set. Humans and CI run exactly this script.
+# The ports are below Linux's ephemeral range (32768-60999): a client connection's local port
+# can never be holding them when the server starts (tests/test_ports.py).
+# Port 24379 unless REDIS_PORT_HEALTHAID is set. Humans and CI run exactly this script.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PORT="${REDIS_PORT_HEALTHAID:-56379}"
+PORT="${REDIS_PORT_HEALTHAID:-24379}"
 ROOT="$REPO/var/redis/$PORT"
 PIDFILE="$ROOT/redis.pid"
 LOGFILE="$ROOT/redis.log"

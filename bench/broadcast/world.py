@@ -29,8 +29,8 @@ from registry.residents_csv import HEADER
 from settlement.identifiers import Region
 
 WORK = ROOT / "var" / "bench-broadcast"  # PostgreSQL's cluster, the CSV, the logs; wiped first
-POSTGRES_PORT = int(os.environ.get("PGPORT_HEALTHAID", "55492"))
-REDIS_PORT = int(os.environ.get("REDIS_PORT_HEALTHAID", "56432"))
+POSTGRES_PORT = int(os.environ.get("PGPORT_HEALTHAID", "24492"))
+REDIS_PORT = int(os.environ.get("REDIS_PORT_HEALTHAID", "24532"))
 GATEWAY_PORT, TWILIO_PORT = 32000, 32001
 GATEWAY_URL, TWILIO_URL = f"http://{HOST}:{GATEWAY_PORT}", f"http://{HOST}:{TWILIO_PORT}"
 ACCOUNT_SID, FROM_NUMBER = "AC" + "b" * 32, "+15005550006"

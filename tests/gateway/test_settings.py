@@ -17,8 +17,8 @@ from gateway.settings import (
 )
 
 LONG_KEY = "k" * 40
-POSTGRES = "postgresql+psycopg://healthaid@127.0.0.1:55432/healthaid"
-REDIS = "redis://127.0.0.1:56379/0"
+POSTGRES = "postgresql+psycopg://healthaid@127.0.0.1:24432/healthaid"
+REDIS = "redis://127.0.0.1:24379/0"
 
 Environ = Callable[..., None]
 

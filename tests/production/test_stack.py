@@ -43,7 +43,7 @@ pytestmark = pytest.mark.slow
 
 MODEL = ROOT / "models" / "healthaid.tar.gz"
 TWILIO_TOKEN = "production-profile-twilio-token"
-# Apart from the tests' PostgreSQL (55432) and Redis (56379), the end-to-end stack (15xxx,
+# Apart from the tests' PostgreSQL (24432) and Redis (24379), the end-to-end stack (15xxx,
 # 18xxx) and make run-production's own ports, so all of them may run at once.
 CONFIG = dict(
     public_port=28000,
@@ -52,8 +52,8 @@ CONFIG = dict(
     rasa_ports=(25005, 25006),
     action_port=25055,
     stats_port=28404,
-    postgres_port=55435,
-    redis_port=56382,
+    postgres_port=24435,
+    redis_port=24382,
     postgres_root=ROOT / "var" / "pg-prod-test",
 )
 _message_ids = itertools.count(1)

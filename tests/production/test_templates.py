@@ -39,7 +39,7 @@ def test_the_production_profile_shares_trackers_in_postgresql_and_locks_in_redis
             "type": "SQL",
             "dialect": "postgresql",
             "url": "127.0.0.1",
-            "port": 55433,
+            "port": 24433,
             "db": "rasa",
             "username": "postgres",
             "password": None,
@@ -47,7 +47,7 @@ def test_the_production_profile_shares_trackers_in_postgresql_and_locks_in_redis
         "lock_store": {
             "type": "redis",
             "url": "127.0.0.1",
-            "port": 56380,
+            "port": 24380,
             "db": 1,
             "password": None,
             "key_prefix": "healthaid",
@@ -75,7 +75,7 @@ def test_a_field_nobody_filled_in_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "scalar"),
     [
-        (55433, "55433"),  # a port stays a number
+        (24433, "24433"),  # a port stays a number
         (None, "null"),  # an unset password
         ("127.0.0.1", '"127.0.0.1"'),
         ("a: b", '"a: b"'),  # would be a mapping unquoted
