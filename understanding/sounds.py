@@ -13,8 +13,9 @@ taken)` finds, where the exact scan found no region, a stretch of the message th
   the name's (so 「内」, na in old texts, is not 南),
 - shares at least one character with it in the same position, not counting a 县/市/区 ending
   (the input method's slip is one character; two wrong ones are more often another word),
-- and is not itself a word of jieba's general dictionary (「男童」 sounds like 南通, 「冗长」 like
-  荣昌, 「严惩」 like 盐城: real words, not misspellings).
+- and is not itself a word of jieba's general dictionary, nor cuts through one (「男童」
+  sounds like 南通, 「冗长」 like 荣昌, 「严惩」 like 盐城: real words, not misspellings;
+  「不吃东西」 holds 吃东 ~ 启东 across 不吃/东西).
 
 Returns Found spans (entity "region", value the region id, text as typed), left to right,
 not overlapping each other or the `taken` spans. Needs pypinyin and jieba (both environments
@@ -71,6 +72,22 @@ def _sounds_like(typed: str, name: str) -> bool:
     return all(_readings(a) & _readings(b, False) for a, b in zip(typed, name, strict=True))
 
 
+def _in_a_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a word of jieba's general dictionary (「男童」) or cuts through
+    one (「吃东」 in 「不吃东西」, which jieba's dictionary cuts 不吃/东西)."""
+    words = _general_words()
+    if words.get(text[start:end], 0) > 0:
+        return True
+    for word, word_start, word_end in jieba.tokenize(text, HMM=False):
+        if len(word) < 2 or words.get(word, 0) <= 0:
+            continue
+        overlaps = word_start < end and start < word_end
+        inside = start <= word_start and word_end <= end
+        if overlaps and not inside:
+            return True
+    return False
+
+
 def _overlaps(start: int, end: int, taken: Iterable[Span]) -> bool:
     return any(start < other_end and other_start < end for other_start, other_end in taken)
 
@@ -89,7 +106,7 @@ def sound_alike_regions(
             if _overlaps(start, end, blocked):
                 continue
             for name, region in names[length]:
-                if _sounds_like(typed, name) and _general_words().get(typed, 0) <= 0:
+                if _sounds_like(typed, name) and not _in_a_word(text, start, end):
                     found.append((start, end, region))
                     blocked.append((start, end))
                     break

@@ -64,7 +64,8 @@ class Lexicon:
     topics: tuple[tuple[str, tuple[str, ...]], ...]  # in priority order
     document_words: dict[str, str] = field(default_factory=dict)  # resident's → document's
     # The regions' own names and their counties, county-level cities and districts (places
-    # ending in 县/市/区), not towns: what a misspelling is matched against (sounds.py).
+    # ending in 县/市/区, and the same without the ending), not towns: what a misspelling is
+    # matched against (sounds.py).
     region_names: tuple[Word, ...] = ()
 
     def cue(self, name: str) -> tuple[str, ...]:
@@ -104,7 +105,18 @@ def _region_words(directory: Path) -> tuple[list[Word], list[str], list[Word]]:
                 Word(w, "region", region) for w in _strings(data.get(key), f"{path.name} {key}")
             ]
             words += read
-            names += [w for w in read if key == "names" or w.text.endswith(COUNTY_SUFFIXES)]
+            if key == "names":
+                names += read
+            else:
+                # A county-level place, with its ending (如东县) or without it when the list
+                # also has it with one (如东): residents drop 县/市/区 as often as not.
+                texts = {w.text for w in read}
+                names += [
+                    w
+                    for w in read
+                    if w.text.endswith(COUNTY_SUFFIXES)
+                    or any(w.text + end in texts for end in COUNTY_SUFFIXES)
+                ]
     owners: dict[str, str] = {}
     for word in words:
         other = owners.setdefault(word.text, word.value)

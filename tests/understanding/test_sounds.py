@@ -26,6 +26,9 @@ def regions(text: str) -> list[tuple[str, str]]:
         # a county-level place: the body misspelt, the 县/市 ending as written
         ("如冬县的老人吃药一年报多少", [("nantong", "如冬县")]),
         ("起东市医保", [("nantong", "起东市")]),
+        # a county without its 县/市 ending, misspelt too
+        ("海暗的低保户", [("nantong", "海暗")]),
+        ("俺是阜凝的", [("yancheng", "阜凝")]),
         # a polyphonic typed character: 长 may be read chang
         ("荣长的贫困户", [("rongchang", "荣长")]),
     ],
@@ -43,6 +46,8 @@ def test_a_region_typed_with_a_homophone_is_read(
         "男童住院报销多少",
         "手续冗长",
         "严惩骗保",
+        # a stretch that cuts through real words: 不吃/东西 holds 吃东 (吃 may be read qi ~ 启东)
+        "孩子不吃东西咋办",
         # a town is not matched by sound (too many short words sound like one: 金单 ~ 金山)
         "扶贫济困基金单次超多少才管",
         "金三镇",
