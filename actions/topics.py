@@ -139,12 +139,23 @@ def topic_reply(
     return TopicReply(text)
 
 
+_PARTS = re.compile(r"[\s，,。？?！!；;]+")
+
+
 def second_topics(question: str, first: Topic, region: Region | None) -> list[str]:
     """A letter often asks two things (「药咋报？发票找哪个部门？」): for a long message with the
-    region known, the next topic it names is answered too."""
-    if len(question) < LETTER_CHARS or region is None:
+    region known, the next topic it names is answered too; so for a short one whose later part
+    (after a space or a stop) asks another rule (「住院要交押金不 出院咋结账」)."""
+    if region is None:
         return []
-    for name in topic_cues(question):
+    if len(question) < LETTER_CHARS:
+        parts = [part for part in _PARTS.split(question) if part]
+        named = [name for part in parts[1:] for name in topic_cues(part)]
+        if not named:
+            return []
+    else:
+        named = topic_cues(question)
+    for name in named:
         if name != first.value and name not in GENERIC_TOPICS:
             try:
                 return [format_answer(default_answers().answer(Topic(name), region))]

@@ -9,6 +9,7 @@ stays with the actions.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,11 +136,28 @@ def read(text: str, policies_dir: Path = POLICIES) -> list[Found]:
     if hint is not None:
         spans.append(hint)
     correcting = any(marker in masked for marker in lexicon.cue("corrections"))
+    # 「俺户口是固阳的 不是南通」「在市医院住的 不是县医院」: a value said not to be the one is
+    # dropped when the message gives another of its kind.
+    denied = [f for f in spans if _denied(masked, f)]
+    spans = [
+        f
+        for f in spans
+        if f not in denied or not any(o.entity == f.entity and o not in denied for o in spans)
+    ]
     chosen: dict[str, Found] = {}
     for span in sorted(spans, key=lambda f: f.start):
         if span.entity not in chosen or correcting:
             chosen[span.entity] = span
     return sorted(chosen.values(), key=lambda f: f.start)
+
+
+_DENIALS = ("不是", "并非", "而非", "不在")
+
+
+def _denied(text: str, found: Found) -> bool:
+    """Whether a denial stands right before the entity (「不是南通」「不是在县医院」)."""
+    before = text[: found.start].rstrip(" ，,")
+    return before.endswith(_DENIALS) or before.endswith(tuple(d + "在" for d in _DENIALS))
 
 
 def _decimal(value: Decimal) -> str:
@@ -239,9 +257,30 @@ def topic_cue(text: str, policies_dir: Path = POLICIES) -> str | None:
 
 
 def topic_cues(text: str, policies_dir: Path = POLICIES) -> list[str]:
-    """Every topic whose cue word the message holds, most specific first."""
+    """Every topic whose cue word the message holds, most specific first. When no cue stands
+    in it as written, cues of three or more characters are looked for with one character
+    slipped in between any two of theirs (「二次的救助」 for 二次救助, 「跑哪去办」 for 跑哪办)."""
     lexicon = load_lexicon(policies_dir)
-    return [topic for topic, cues in lexicon.topics if any(cue in text for cue in cues)]
+    exact = [topic for topic, cues in lexicon.topics if any(cue in text for cue in cues)]
+    if exact:
+        return exact
+    return [topic for topic, pattern in _gapped_cues(policies_dir) if pattern.search(text)]
+
+
+_GAP = r"[^\s，。？！、,.?!；;：:]?"
+
+
+@functools.lru_cache(maxsize=4)
+def _gapped_cues(policies_dir: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(topic, a pattern of its cues of 3+ characters with a gap of one allowed between any
+    two), in the topics' order."""
+    patterns = []
+    for topic, cues in load_lexicon(policies_dir).topics:
+        long = [cue for cue in cues if len(cue) >= 3]
+        if long:
+            alternatives = "|".join(_GAP.join(map(re.escape, cue)) for cue in long)
+            patterns.append((topic, re.compile(alternatives)))
+    return tuple(patterns)
 
 
 def mentions_domain(text: str, policies_dir: Path = POLICIES) -> bool:
@@ -269,10 +308,18 @@ def about_someone(text: str, policies_dir: Path = POLICIES) -> bool:
 
 
 def about_me(text: str, policies_dir: Path = POLICIES) -> bool:
-    """「俺能享受啥」「我这个贫困户有哪些照顾」: what applies to the sender personally."""
+    """「俺能享受啥」「我这个贫困户有哪些照顾」: what applies to the sender personally. Not when,
+    the words of asking about oneself aside, the message names one rule (「俺家去年脱贫了 那些
+    照顾还能享受不」 asks the rule after leaving poverty, which the year given answers)."""
     lexicon = load_lexicon(policies_dir)
     first = any(word in text for word in lexicon.cue("first_person"))
-    return first and any(word in text for word in lexicon.cue("about_me"))
+    said = [word for word in lexicon.cue("about_me") if word in text]
+    if not first or not said:
+        return False
+    rest = text
+    for word in sorted(said, key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    return topic_cue(rest, policies_dir) in (None, "overview")
 
 
 def asks_calculation(text: str, policies_dir: Path = POLICIES) -> bool:

@@ -211,3 +211,20 @@ def test_a_deductible_amount_asked_of_another_topic_is_told_the_documents_give_n
     )
     _, messages = run(ActionAnswerTopic(), tracker(latest))
     assert NO_FIGURE in messages[0]["text"]
+
+
+def test_a_short_message_asking_two_rules_gets_both_answers() -> None:
+    # 「…押金… 出院…结账」: the part after the space asks another rule (一站式 settlement).
+    latest = message("盐城 看病要先交押金吗 出院怎么结账", "ask_treat_first")
+    _, messages = run(ActionAnswerTopic(), tracker(latest, {"region": "yancheng"}))
+    assert len(messages) == 2
+    assert "押金" in messages[0]["text"]
+    assert "一站式" in messages[1]["text"]
+    # the note that the document is old is said once, not after each part
+    assert "现行规定以当地医保经办机构为准" not in messages[1]["text"]
+
+
+def test_a_short_message_with_one_rule_gets_one_answer() -> None:
+    latest = message("盐城 住院押金 要交吗", "ask_treat_first")
+    _, messages = run(ActionAnswerTopic(), tracker(latest, {"region": "yancheng"}))
+    assert len(messages) == 1

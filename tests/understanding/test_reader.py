@@ -6,6 +6,7 @@ Messages here are written for these tests (never copied from data/nlu/ or the co
 import pytest
 
 from understanding.reader import (
+    about_me,
     asks_calculation,
     correct_intent,
     exit_year,
@@ -13,6 +14,7 @@ from understanding.reader import (
     mentions_domain,
     read,
     topic_cue,
+    topic_cues,
 )
 
 
@@ -231,3 +233,58 @@ def test_a_classifier_value_that_is_none_of_ours_is_refused() -> None:
     assert not is_canonical("region", "区")
     assert not is_canonical("amount", "多")
     assert is_canonical("amount", "两万三") and is_canonical("amount", "-5000")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a correction that names the wrong value too: the one denied is dropped
+        ("刚才说错了 我家是荣昌的 不是盐城", {"region": "rongchang"}),
+        ("不是南通 是固阳", {"region": "guyang"}),
+        ("住的是乡里的卫生院，不是在县医院", {"level": "township"}),
+        ("不是门诊 是住院", {"setting": "inpatient"}),
+    ],
+)
+def test_a_value_said_not_to_be_the_one_is_dropped(text: str, expected: dict[str, str]) -> None:
+    assert entities(text) == expected
+
+
+def test_a_denied_value_alone_is_still_read() -> None:
+    # 「不是南通的」 alone may answer 「您是南通的吗」; nothing else names a region.
+    assert entities("不是南通的") == {"region": "nantong"}
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # a cue word with one character slipped in: 二次救助, 住院押金
+        ("村里说有二次的救助", "medical_assistance"),
+        ("住院的押金要不要交", "treat_first"),
+        # medicines the insurance would not pay for
+        ("医保不给报的那些药谁管", "poverty_fund"),
+        ("票子该跑哪去报", "one_stop"),
+    ],
+)
+def test_a_cue_word_written_loosely_still_names_its_topic(text: str, topic: str) -> None:
+    assert topic_cue(text) == topic
+
+
+def test_a_cue_written_exactly_wins_over_a_loose_one() -> None:
+    # 「押金」 stands as written: the loose reading of another topic is not looked for.
+    assert topic_cues("要交押金吗") == ["treat_first"]
+
+
+@pytest.mark.parametrize(
+    ("text", "personal"),
+    [
+        ("俺能享受啥", True),
+        ("我们家能享受什么", True),
+        # one rule named besides the words of asking about oneself: the rule is asked
+        ("俺家前年脱贫了 这些照顾还能享受不", False),
+        ("我家老人慢病能享受啥", False),
+    ],
+)
+def test_asking_about_oneself_is_personal_unless_one_rule_is_named(
+    text: str, personal: bool
+) -> None:
+    assert about_me(text) is personal
