@@ -95,10 +95,16 @@ def run_estimate(args: argparse.Namespace) -> int:
 def run_policies_check(args: argparse.Namespace) -> int:
     from actions.answers import load_answers
     from settlement.cases import default_cases_dir, run_cases
-    from settlement.policy import load_policies
+    from settlement.policy import load_policies, policy_problems
     from settlement.regions import policies_dir
     from understanding.words import LexiconError, load_lexicon
 
+    problems = policy_problems()
+    if problems:
+        for problem in problems:
+            print(f"ERROR {problem}")
+        print(f"policies: {len(problems)} problem(s); fix them and run this again")
+        return 1
     policies = load_policies()
     print(f"policies: {len(policies.regions)} regions loaded and valid")
     answers = load_answers(policies=policies)

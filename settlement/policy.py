@@ -283,21 +283,9 @@ def load_policies(directory: Path | None = None) -> PolicySet:
     parsed: dict[str, RulesFile] = {}
     dated: dict[str, dict[str, DatedValues]] = {}
     for stem, path in files.items():
-        rules = _read_rules(path)
-        if rules.region != stem:
-            raise PolicyError(str(path), "region", f"must be {stem!r}, the file's name")
-        if stem != NATIONAL and not rules.short_name:
-            raise PolicyError(str(path), "short_name", "a region needs a short name (for buttons)")
-        _validate_rules(str(path), rules, documents)
-        for role, table in rules.tables.items():
-            if table not in tables:
-                raise PolicyError(str(path), f"tables.{role}", f"unknown table {table!r}")
-        parsed[stem] = rules
-        dated[stem] = {n: _dated_values(str(path), n, p) for n, p in rules.parameters.items()}
-    for document in documents.values():
-        if document.region not in files:
-            where = str(root / "documents" / f"{document.id}.yaml")
-            raise PolicyError(where, "region", f"no rules/{document.region}.yaml for its region")
+        parsed[stem], dated[stem] = _rules_file(stem, path, documents, tables)
+    for problem in _orphan_documents(root, documents, files):
+        raise problem
     national = parsed.pop(NATIONAL)
     regions = {}
     for stem, rules in parsed.items():
@@ -306,6 +294,67 @@ def load_policies(directory: Path | None = None) -> PolicySet:
     if not regions:
         raise PolicyError(str(root / "rules"), "", "no region: add policies/rules/<region>.yaml")
     return PolicySet(regions, documents)
+
+
+def _rules_file(
+    stem: str, path: Path, documents: dict[str, Document], tables: dict[str, Any]
+) -> tuple[RulesFile, dict[str, DatedValues]]:
+    """One rules file read and checked on its own; PolicyError on its first problem."""
+    rules = _read_rules(path)
+    if rules.region != stem:
+        raise PolicyError(str(path), "region", f"must be {stem!r}, the file's name")
+    if stem != NATIONAL and not rules.short_name:
+        raise PolicyError(str(path), "short_name", "a region needs a short name (for buttons)")
+    _validate_rules(str(path), rules, documents)
+    for role, table in rules.tables.items():
+        if table not in tables:
+            raise PolicyError(str(path), f"tables.{role}", f"unknown table {table!r}")
+    return rules, {n: _dated_values(str(path), n, p) for n, p in rules.parameters.items()}
+
+
+def _orphan_documents(
+    root: Path, documents: dict[str, Document], files: dict[str, Path]
+) -> list[PolicyError]:
+    return [
+        PolicyError(
+            str(root / "documents" / f"{document.id}.yaml"),
+            "region",
+            f"no rules/{document.region}.yaml for its region",
+        )
+        for document in documents.values()
+        if document.region not in files
+    ]
+
+
+def policy_problems(directory: Path | None = None) -> list[PolicyError]:
+    """Every problem of policies/ that load_policies would stop at, at most one per file, so
+    a policy editor fixes them in one go (`healthaid policies check`). Documents and tables
+    are read first: a problem there is the only one reported, since the rules refer to them.
+    An empty list means load_policies(directory) succeeds."""
+    root = directory or default_policies_dir()
+    try:
+        documents = load_documents(root / "documents")
+        tables = _load_tables(root / "tables")
+    except PolicyError as problem:
+        return [problem]
+    files = {path.stem: path for path in sorted((root / "rules").glob("*.yaml"))}
+    problems: list[PolicyError] = []
+    if NATIONAL not in files:
+        problems.append(
+            PolicyError(str(root / "rules"), "", "national.yaml (national defaults) missing")
+        )
+    for stem, path in files.items():
+        try:
+            _rules_file(stem, path, documents, tables)
+        except PolicyError as problem:
+            problems.append(problem)
+    problems += _orphan_documents(root, documents, files)
+    if not problems:
+        try:
+            load_policies(root)  # what only the files together can get wrong
+        except PolicyError as problem:
+            problems.append(problem)
+    return problems
 
 
 @cache

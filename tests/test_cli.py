@@ -2,6 +2,8 @@
 clear refusals."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 
 from healthaid.cli import main
 
+ROOT = Path(__file__).resolve().parent.parent
 GUYANG = ["estimate", "--region", "guyang", "--setting", "inpatient", "--level", "county"]
 
 
@@ -196,3 +199,32 @@ def test_the_console_script_is_installed() -> None:
 
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["personal_pay"] == "1000.00"
+
+
+def test_policies_check_reports_every_broken_file_at_once(tmp_path: Path) -> None:
+    # A policy editor broke two region files; both are named in one run, not one per run.
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    guyang = policies / "rules" / "guyang.yaml"
+    guyang.write_text(guyang.read_text("utf-8").replace("short_name: 固阳\n", ""), encoding="utf-8")
+    yancheng = policies / "rules" / "yancheng.yaml"
+    yancheng.write_text(
+        yancheng.read_text("utf-8").replace("region: yancheng", "region: yanchen"),
+        encoding="utf-8",
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-m", "healthaid", "policies", "check"],
+        env={**os.environ, "HEALTHAID_POLICIES": str(policies)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    errors = [line for line in done.stdout.splitlines() if line.startswith("ERROR ")]
+    assert done.returncode == 1
+    assert len(errors) == 2
+    assert "guyang.yaml: short_name: a region needs a short name" in errors[0]
+    assert "yancheng.yaml: region: must be 'yancheng'" in errors[1]
+    assert "2 problem(s)" in done.stdout
