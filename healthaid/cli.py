@@ -120,9 +120,9 @@ def run_policies_check(args: argparse.Namespace) -> int:
         return 1
     print(f"words: {len(lexicon.regions)} regions")
     failures, count = run_cases(default_cases_dir(), policies)
-    for problems in failures:
-        for problem in problems:
-            print(f"FAIL {problem}")
+    for case_problems in failures:
+        for line in case_problems:
+            print(f"FAIL {line}")
     print(f"cases: {count - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
