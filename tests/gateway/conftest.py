@@ -5,6 +5,7 @@ tests/gateway/records/, with the registry's fixtures.
 """
 
 import hashlib
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from gateway.app import create_app
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.settings import Settings
-from registry import campaigns
+from registry import cadres, campaigns
 from registry.db import get_engine, make_sessionmaker, upgrade
 from settlement.identifiers import Region
 from tests.gateway.fake_rasa import FakeRasa
@@ -32,6 +33,7 @@ APP_ID, APP_SECRET = "wx2c2769f8efd9abc2", "app-secret-for-tests"
 SECRET_KEY = "a-test-secret-key-that-is-long-enough-000"
 OPENID = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 PHONE = "+8613800138000"
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -67,6 +69,37 @@ def add_campaign(db: Session, code: str = "gy2024", **fields: Any) -> int:
     campaign = campaigns.create(db, code=code, **values)
     db.commit()
     return campaign.id
+
+
+def add_cadre(db: Session, username: str = "li", *, admin: bool = False) -> int:
+    cadre = cadres.create(
+        db,
+        username=username,
+        display_name="李村医" if not admin else "王管理员",
+        password=PASSWORD,
+        region=Region("guyang"),
+        villages=["东河村"],
+        role="admin" if admin else "cadre",
+    )
+    db.commit()
+    return cadre.id
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', page.text
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+async def sign_in(
+    client: httpx.AsyncClient, username: str = "li", password: str = PASSWORD
+) -> httpx.Response:
+    token = csrf_of(await client.get("/login"))
+    return await client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
 
 
 @pytest.fixture

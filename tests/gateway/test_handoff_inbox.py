@@ -20,11 +20,21 @@ from registry.models import AuditLog
 from registry.outbox_models import OutboxMessage
 from registry.residents import bind_openid
 from registry.sqltypes import utcnow
-from tests.gateway.conftest import BASE, OPENID, PHONE, post_sms, sms_form, text_xml, wechat_query
+from tests.gateway.conftest import (
+    BASE,
+    OPENID,
+    PHONE,
+    add_cadre,
+    csrf_of,
+    post_sms,
+    sign_in,
+    sms_form,
+    text_xml,
+    wechat_query,
+)
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat import FakeWeChat
 from tests.gateway.handoff_helpers import lines, open_handoffs_on_request, the_handoff
-from tests.gateway.test_web import add_cadre, csrf_of, sign_in
 from tests.registry.factories import add_resident, make_id_number
 
 pytestmark = pytest.mark.anyio

@@ -19,10 +19,9 @@ from registry.channel_models import SecretToken
 from registry.idnumber import mask
 from registry.outbox_models import OutboxMessage
 from settlement.identifiers import Region
-from tests.gateway.conftest import BASE, OPENID, text_xml, wechat_query
+from tests.gateway.conftest import BASE, OPENID, add_cadre, sign_in, text_xml, wechat_query
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat import FakeWeChat
-from tests.gateway.test_web import add_cadre, sign_in
 from tests.registry.factories import make_id_number
 
 pytestmark = pytest.mark.anyio
