@@ -25,6 +25,12 @@ from registry.db import get_engine, make_sessionmaker, upgrade
 from settlement.identifiers import Region
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat import FakeWeChat
+from tests.gateway.handoff_helpers import (
+    ASK_FOR_A_PERSON,
+    SignedInCadre,
+    open_handoffs_on_request,
+    the_handoff,
+)
 
 BASE = "https://healthaid.example.org"
 TWILIO_TOKEN = "twilio-token-for-tests"
@@ -179,6 +185,25 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
         yield c
     await app.state.gateway.pipeline.drain()
+
+
+@pytest.fixture
+async def cadre(app: FastAPI, db: Session) -> AsyncIterator[SignedInCadre]:
+    """A cadre of 固阳县 (add_cadre's), signed in to a browser of their own."""
+    cadre_id = add_cadre(db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as browser:
+        await sign_in(browser)
+        yield SignedInCadre(browser, csrf_of(await browser.get("/handoffs")), cadre_id)
+
+
+@pytest.fixture
+async def sms_handoff(
+    client: httpx.AsyncClient, rasa: FakeRasa, db: Session, gateway_db: str
+) -> int:
+    """The id of the request a resident opened by texting 「人工」 from PHONE (in 固阳县)."""
+    open_handoffs_on_request(rasa, gateway_db)
+    await post_sms(client, sms_form(ASK_FOR_A_PERSON))
+    return the_handoff(db).id
 
 
 def twilio_signature(url: str, params: dict[str, str], token: str = TWILIO_TOKEN) -> str:
