@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from gateway.app import create_app
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.settings import Settings
-from registry import cadres, campaigns
+from registry import cadres, campaigns, outbox
 from registry.db import get_engine, make_sessionmaker, upgrade
 from settlement.identifiers import Region
 from tests.gateway.fake_rasa import FakeRasa
@@ -75,6 +75,24 @@ def add_campaign(db: Session, code: str = "gy2024", **fields: Any) -> int:
     campaign = campaigns.create(db, code=code, **values)
     db.commit()
     return campaign.id
+
+
+def queue_wechat_reply(
+    db: Session, text: str, key: str, recipient_key: str = "u_" + "a" * 64
+) -> int:
+    """An answer to OPENID written to the outbox, due now, as the gateway queues one."""
+    row_id = outbox.enqueue(
+        db,
+        channel="wechat",
+        kind="reply",
+        recipient_key=recipient_key,
+        recipient=OPENID,
+        recipient_kind="openid",
+        payload={"text": text},
+        idempotency_key=key,
+    )
+    assert row_id is not None, f"a row with the key {key} is queued already"
+    return row_id
 
 
 def add_cadre(db: Session, username: str = "li", *, admin: bool = False) -> int:
