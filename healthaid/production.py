@@ -29,10 +29,12 @@ from healthaid.infrastructure import (
 from healthaid.stack import (
     HOST,
     ROOT,
+    LoopbackURLs,
     Service,
     action_server_command,
     broadcast_worker,
     gateway_command,
+    local_url,
     python_path,
     rasa_command,
     running_services,
@@ -49,7 +51,7 @@ LOCK_KEY_PREFIX = "healthaid"  # Rasa wants it alphanumeric
 
 
 @dataclass(frozen=True)
-class ProductionConfig:
+class ProductionConfig(LoopbackURLs):
     public_port: int = 8000  # HAProxy, in front of the gateways
     gateway_ports: tuple[int, int] = (8001, 8002)
     rasa_port: int = 5004  # HAProxy, in front of the Rasa instances (the gateways' RASA_URL)
@@ -71,19 +73,11 @@ class ProductionConfig:
 
     @property
     def public_url(self) -> str:
-        return f"http://{HOST}:{self.public_port}"
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://{HOST}:{self.rasa_port}"
-
-    @property
-    def action_url(self) -> str:
-        return f"http://{HOST}:{self.action_port}"
+        return local_url(self.public_port)
 
     @property
     def stats_url(self) -> str:
-        return f"http://{HOST}:{self.stats_port}/"
+        return f"{local_url(self.stats_port)}/"
 
     @property
     def registry_url(self) -> str:
@@ -157,7 +151,7 @@ def rasa_services(config: ProductionConfig) -> list[Service]:
         Service(
             f"rasa-{number}",
             rasa_command(port, config.model_dir, endpoints),
-            f"http://{HOST}:{port}/status",
+            f"{local_url(port)}/status",
             env,
         )
         for number, port in enumerate(config.rasa_ports, 1)
@@ -180,7 +174,7 @@ def gateway_services(config: ProductionConfig) -> list[Service]:
             f"gateway-{number}",
             # The client's address comes from HAProxy's X-Forwarded-For (sign-in limits).
             gateway_command(port, "--proxy-headers", "--forwarded-allow-ips", HOST),
-            f"http://{HOST}:{port}/readyz",
+            f"{local_url(port)}/readyz",
             env,
         )
         for number, port in enumerate(config.gateway_ports, 1)

@@ -29,8 +29,28 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 
 
+def local_url(port: int) -> str:
+    return f"http://{HOST}:{port}"
+
+
+class LoopbackURLs:
+    """`rasa_url` and `action_url` for a profile's configuration (StackConfig, ProductionConfig):
+    where the gateways reach Rasa and Rasa reaches the action server."""
+
+    rasa_port: int
+    action_port: int
+
+    @property
+    def rasa_url(self) -> str:
+        return local_url(self.rasa_port)
+
+    @property
+    def action_url(self) -> str:
+        return local_url(self.action_port)
+
+
 @dataclass(frozen=True)
-class StackConfig:
+class StackConfig(LoopbackURLs):
     gateway_port: int = 8000
     rasa_port: int = 5005
     action_port: int = 5055
@@ -40,15 +60,7 @@ class StackConfig:
 
     @property
     def gateway_url(self) -> str:
-        return f"http://{HOST}:{self.gateway_port}"
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://{HOST}:{self.rasa_port}"
-
-    @property
-    def action_url(self) -> str:
-        return f"http://{HOST}:{self.action_port}"
+        return local_url(self.gateway_port)
 
 
 @dataclass

@@ -5,6 +5,7 @@ tests/gateway/records/, with the registry's fixtures.
 """
 
 import hashlib
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -19,11 +20,17 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from gateway.app import create_app
 from gateway.channels.wechat.api import WeChatAPI
 from gateway.settings import Settings
-from registry import campaigns
+from registry import cadres, campaigns, outbox
 from registry.db import get_engine, make_sessionmaker, upgrade
 from settlement.identifiers import Region
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat import FakeWeChat
+from tests.gateway.handoff_helpers import (
+    ASK_FOR_A_PERSON,
+    SignedInCadre,
+    open_handoffs_on_request,
+    the_handoff,
+)
 
 BASE = "https://healthaid.example.org"
 TWILIO_TOKEN = "twilio-token-for-tests"
@@ -32,6 +39,7 @@ APP_ID, APP_SECRET = "wx2c2769f8efd9abc2", "app-secret-for-tests"
 SECRET_KEY = "a-test-secret-key-that-is-long-enough-000"
 OPENID = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 PHONE = "+8613800138000"
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -67,6 +75,55 @@ def add_campaign(db: Session, code: str = "gy2024", **fields: Any) -> int:
     campaign = campaigns.create(db, code=code, **values)
     db.commit()
     return campaign.id
+
+
+def queue_wechat_reply(
+    db: Session, text: str, key: str, recipient_key: str = "u_" + "a" * 64
+) -> int:
+    """An answer to OPENID written to the outbox, due now, as the gateway queues one."""
+    row_id = outbox.enqueue(
+        db,
+        channel="wechat",
+        kind="reply",
+        recipient_key=recipient_key,
+        recipient=OPENID,
+        recipient_kind="openid",
+        payload={"text": text},
+        idempotency_key=key,
+    )
+    assert row_id is not None, f"a row with the key {key} is queued already"
+    return row_id
+
+
+def add_cadre(db: Session, username: str = "li", *, admin: bool = False) -> int:
+    cadre = cadres.create(
+        db,
+        username=username,
+        display_name="李村医" if not admin else "王管理员",
+        password=PASSWORD,
+        region=Region("guyang"),
+        villages=["东河村"],
+        role="admin" if admin else "cadre",
+    )
+    db.commit()
+    return cadre.id
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', page.text
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+async def sign_in(
+    client: httpx.AsyncClient, username: str = "li", password: str = PASSWORD
+) -> httpx.Response:
+    token = csrf_of(await client.get("/login"))
+    return await client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
 
 
 @pytest.fixture
@@ -146,6 +203,25 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
         yield c
     await app.state.gateway.pipeline.drain()
+
+
+@pytest.fixture
+async def cadre(app: FastAPI, db: Session) -> AsyncIterator[SignedInCadre]:
+    """A cadre of 固阳县 (add_cadre's), signed in to a browser of their own."""
+    cadre_id = add_cadre(db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as browser:
+        await sign_in(browser)
+        yield SignedInCadre(browser, csrf_of(await browser.get("/handoffs")), cadre_id)
+
+
+@pytest.fixture
+async def sms_handoff(
+    client: httpx.AsyncClient, rasa: FakeRasa, db: Session, gateway_db: str
+) -> int:
+    """The id of the request a resident opened by texting 「人工」 from PHONE (in 固阳县)."""
+    open_handoffs_on_request(rasa, gateway_db)
+    await post_sms(client, sms_form(ASK_FOR_A_PERSON))
+    return the_handoff(db).id
 
 
 def twilio_signature(url: str, params: dict[str, str], token: str = TWILIO_TOKEN) -> str:

@@ -216,8 +216,12 @@ class FakeWeChat:
         self._windows[openid] = (opened[0], opened[1] + 1)
         return 0
 
-    async def _custom_send(self, request: Request) -> Response:
-        self.send_requests += 1
+    async def _message(
+        self, request: Request, *fields: str
+    ) -> tuple[bytes, dict[str, Any], list[Any]] | Response:
+        """What both sends check first, in this order: the token, a queued fault, then a JSON
+        object that has `fields`. The raw body, the object and those fields' values; or the
+        error answer."""
         if problem := self._token_error(request.query_params.get("access_token")):
             return _error(problem)
         if self.faults:
@@ -225,9 +229,17 @@ class FakeWeChat:
         raw = await request.body()
         try:
             message = json.loads(raw.decode("utf-8"))
-            openid, msgtype = message["touser"], message["msgtype"]
+            values = [message[name] for name in fields]  # not an object: TypeError
         except (UnicodeDecodeError, ValueError, KeyError, TypeError):
             return _error(DATA_FORMAT_ERROR)
+        return raw, message, values
+
+    async def _custom_send(self, request: Request) -> Response:
+        self.send_requests += 1
+        read = await self._message(request, "touser", "msgtype")
+        if isinstance(read, Response):
+            return read
+        raw, message, (openid, msgtype) = read
         if self.followers is not None and openid not in self.followers:
             return _error(INVALID_OPENID)
         if msgtype != "text":
@@ -243,16 +255,10 @@ class FakeWeChat:
 
     async def _template_send(self, request: Request) -> Response:
         self.template_requests += 1
-        if problem := self._token_error(request.query_params.get("access_token")):
-            return _error(problem)
-        if self.faults:
-            return _error(self.faults.pop(0))
-        raw = await request.body()
-        try:
-            message = json.loads(raw.decode("utf-8"))
-            openid, template_id, data = message["touser"], message["template_id"], message["data"]
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-            return _error(DATA_FORMAT_ERROR)
+        read = await self._message(request, "touser", "template_id", "data")
+        if isinstance(read, Response):
+            return read
+        raw, message, (openid, template_id, data) = read
         if not isinstance(data, dict) or not all(
             isinstance(item, dict) and isinstance(item.get("value"), str) for item in data.values()
         ):

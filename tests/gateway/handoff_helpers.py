@@ -1,8 +1,11 @@
 """A fake Rasa that opens a handoff on 「人工」 as action_handoff does (through the action
-server's registry, with the turn's sender token), and small readers for the tests."""
+server's registry, with the turn's sender token), a signed-in cadre's inbox actions, and small
+readers for the tests."""
 
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,6 +39,35 @@ def open_handoffs_on_request(rasa: FakeRasa, database_url: str) -> None:
         return [{"text": RECORDED}]
 
     rasa.answer = answer
+
+
+@dataclass(frozen=True)
+class SignedInCadre:
+    """A cadre of 固阳县 signed in to a browser of their own; `csrf` is their inbox page's token."""
+
+    browser: httpx.AsyncClient
+    csrf: str
+    id: int
+
+    async def inbox(self, seen: str | None = None) -> dict[str, Any]:
+        """The inbox's JSON poll; with `seen` (the last answer's fingerprint) as the page polls."""
+        params = {"seen": seen} if seen is not None else {}
+        answer: dict[str, Any] = (await self.browser.get("/api/handoffs", params=params)).json()
+        return answer
+
+    async def reply(self, handoff_id: int, text: str, **extra: Any) -> httpx.Response:
+        """Send `text` from the inbox; `extra` goes into the JSON body too (`via_phone=True`)."""
+        return await self.browser.post(
+            f"/api/handoffs/{handoff_id}/messages",
+            json={"text": text, **extra},
+            headers={"X-CSRF-Token": self.csrf},
+        )
+
+    async def close(self, handoff_id: int) -> httpx.Response:
+        """Close the request from the inbox."""
+        return await self.browser.post(
+            f"/api/handoffs/{handoff_id}/close", headers={"X-CSRF-Token": self.csrf}
+        )
 
 
 def the_handoff(db: Session) -> Handoff:

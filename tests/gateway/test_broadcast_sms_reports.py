@@ -17,10 +17,16 @@ from gateway.broadcasts.channels import ChannelsOf
 from gateway.broadcasts.engine import build_engine
 from registry.db import get_engine, make_sessionmaker
 from tests.gateway.broadcasts.helpers import resident
-from tests.gateway.conftest import TWILIO_TOKEN, add_campaign, make_settings
+from tests.gateway.conftest import (
+    TWILIO_TOKEN,
+    add_cadre,
+    add_campaign,
+    csrf_of,
+    make_settings,
+    sign_in,
+)
 from tests.gateway.fake_twilio import FakeTwilio
 from tests.gateway.test_broadcasts_page import form
-from tests.gateway.test_web import add_cadre, csrf_of, sign_in
 from tests.support.loopback import Loopback
 
 pytestmark = pytest.mark.anyio

@@ -20,8 +20,16 @@ from registry.outbox_models import OutboxMessage
 from registry.people_models import Campaign
 from tests.gateway.broadcasts.helpers import opt_out, resident
 from tests.gateway.broadcasts.test_engine import Recorder
-from tests.gateway.conftest import BASE, add_campaign, make_settings, post_sms, sms_form
-from tests.gateway.test_web import add_cadre, csrf_of, sign_in
+from tests.gateway.conftest import (
+    BASE,
+    add_cadre,
+    add_campaign,
+    csrf_of,
+    make_settings,
+    post_sms,
+    sign_in,
+    sms_form,
+)
 
 pytestmark = pytest.mark.anyio
 TEXT = "【固阳县卫健委】" + "免费体检本月开始，请带身份证到村卫生室。" * 4  # 88 characters

@@ -3,12 +3,10 @@ and close audited; replies reach WeChat inside its 48-hour window (and not after
 registered phone is offered), the widget, and the outbox's "sms" channel."""
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -20,25 +18,26 @@ from registry.models import AuditLog
 from registry.outbox_models import OutboxMessage
 from registry.residents import bind_openid
 from registry.sqltypes import utcnow
-from tests.gateway.conftest import BASE, OPENID, PHONE, post_sms, sms_form, text_xml, wechat_query
+from tests.gateway.conftest import (
+    OPENID,
+    PHONE,
+    post_sms,
+    sms_form,
+    text_xml,
+    wechat_query,
+)
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat import FakeWeChat
-from tests.gateway.handoff_helpers import lines, open_handoffs_on_request, the_handoff
-from tests.gateway.test_web import add_cadre, csrf_of, sign_in
+from tests.gateway.handoff_helpers import (
+    SignedInCadre,
+    lines,
+    open_handoffs_on_request,
+    the_handoff,
+)
 from tests.registry.factories import add_resident, make_id_number
 
 pytestmark = pytest.mark.anyio
 ID_NUMBER = make_id_number("guyang", "19580301", 321)
-
-
-@pytest.fixture
-async def cadre(app: FastAPI, db: Session) -> AsyncIterator[tuple[httpx.AsyncClient, str, int]]:
-    """A signed-in cadre of 固阳县 in a browser of their own: (client, CSRF token, cadre id)."""
-    cadre_id = add_cadre(db)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as browser:
-        await sign_in(browser)
-        yield browser, csrf_of(await browser.get("/handoffs")), cadre_id
 
 
 def audits(db: Session, action: str) -> list[str]:
@@ -56,18 +55,17 @@ async def test_the_inbox_shows_the_masked_transcript_and_audits_each_new_view(
     rasa: FakeRasa,
     db: Session,
     gateway_db: str,
-    cadre: tuple[httpx.AsyncClient, str, int],
+    cadre: SignedInCadre,
 ) -> None:
-    browser, _, cadre_id = cadre
     open_handoffs_on_request(rasa, gateway_db)
     await post_sms(client, sms_form(f"查一下{ID_NUMBER}", sid="SM" + "1" * 32))
     await post_sms(client, sms_form("人工", sid="SM" + "2" * 32))
     await post_sms(client, sms_form("回电13912345678", sid="SM" + "3" * 32))
     handoff_id = the_handoff(db).id
 
-    page = await browser.get("/handoffs")
-    listed = (await browser.get("/api/handoffs")).json()
-    again = (await browser.get("/api/handoffs", params={"seen": listed["fingerprint"]})).json()
+    page = await cadre.browser.get("/handoffs")
+    listed = await cadre.inbox()
+    again = await cadre.inbox(seen=listed["fingerprint"])
 
     [shown] = listed["handoffs"]
     texts = [line["text"] for line in shown["lines"]]
@@ -81,25 +79,19 @@ async def test_the_inbox_shows_the_masked_transcript_and_audits_each_new_view(
     # The page and the first poll sent the transcript; the unchanged poll sent nothing.
     assert audits(db, "handoff_viewed") == [f"handoffs={handoff_id}"] * 2
     assert db.scalar(select(AuditLog.actor).where(AuditLog.action == "handoff_viewed")) == (
-        f"cadre:{cadre_id}"
+        f"cadre:{cadre.id}"
     )
 
 
-async def test_another_regions_request_is_not_found(
-    db: Session, cadre: tuple[httpx.AsyncClient, str, int]
-) -> None:
-    browser, csrf, _ = cadre
+async def test_another_regions_request_is_not_found(db: Session, cadre: SignedInCadre) -> None:
     other = Handoff(region="nantong", channel="web", sender_key="u_other", summary="南通")
     db.add(other)
     db.commit()
-    headers = {"X-CSRF-Token": csrf}
 
-    one = await browser.get(f"/api/handoffs/{other.id}")
-    replied = await browser.post(
-        f"/api/handoffs/{other.id}/messages", json={"text": "您好"}, headers=headers
-    )
-    closed = await browser.post(f"/api/handoffs/{other.id}/close", headers=headers)
-    listed = (await browser.get("/api/handoffs")).json()
+    one = await cadre.browser.get(f"/api/handoffs/{other.id}")
+    replied = await cadre.reply(other.id, "您好")
+    closed = await cadre.close(other.id)
+    listed = await cadre.inbox()
 
     assert (one.status_code, replied.status_code, closed.status_code) == (404, 404, 404)
     assert listed["handoffs"] == []
@@ -112,19 +104,14 @@ async def test_a_wechat_reply_inside_48_hours_is_sent_by_the_customer_service_ap
     db: Session,
     gateway_db: str,
     fake_wechat: FakeWeChat,
-    cadre: tuple[httpx.AsyncClient, str, int],
+    cadre: SignedInCadre,
 ) -> None:
-    browser, csrf, cadre_id = cadre
     open_handoffs_on_request(rasa, gateway_db)
     await client.post("/wechat", params=wechat_query(), content=text_xml("人工", "2001"))
     handoff_id = the_handoff(db).id
 
-    forged = await browser.post(f"/api/handoffs/{handoff_id}/messages", json={"text": "您好"})
-    sent = await browser.post(
-        f"/api/handoffs/{handoff_id}/messages",
-        json={"text": "您好，我是村医小李"},
-        headers={"X-CSRF-Token": csrf},
-    )
+    forged = await cadre.browser.post(f"/api/handoffs/{handoff_id}/messages", json={"text": "您好"})
+    sent = await cadre.reply(handoff_id, "您好，我是村医小李")
 
     assert forged.status_code == 403
     assert sent.status_code == 201 and sent.json()["delivery"] == "sent"
@@ -138,7 +125,7 @@ async def test_a_wechat_reply_inside_48_hours_is_sent_by_the_customer_service_ap
         f"handoff={handoff_id} message={message_id} channel=wechat"
     ]
     assert db.scalar(select(AuditLog.actor).where(AuditLog.action == "handoff_replied")) == (
-        f"cadre:{cadre_id}"
+        f"cadre:{cadre.id}"
     )
 
 
@@ -148,9 +135,8 @@ async def test_after_48_hours_wechat_is_refused_and_the_registered_phone_offered
     db: Session,
     gateway_db: str,
     fake_wechat: FakeWeChat,
-    cadre: tuple[httpx.AsyncClient, str, int],
+    cadre: SignedInCadre,
 ) -> None:
-    browser, csrf, _ = cadre
     resident = add_resident(db, phones=["13700001111"])
     bind_openid(db, OPENID, resident)  # a cadre checked who the follower is
     db.commit()
@@ -160,17 +146,10 @@ async def test_after_48_hours_wechat_is_refused_and_the_registered_phone_offered
     long_ago = utcnow() - timedelta(hours=49)
     db.execute(update(Handoff).values(at=long_ago, last_resident_at=long_ago))
     db.commit()
-    headers = {"X-CSRF-Token": csrf}
 
-    shown = (await browser.get(f"/api/handoffs/{handoff_id}")).json()
-    refused = await browser.post(
-        f"/api/handoffs/{handoff_id}/messages", json={"text": "您好"}, headers=headers
-    )
-    by_sms = await browser.post(
-        f"/api/handoffs/{handoff_id}/messages",
-        json={"text": "您好", "via_phone": True},
-        headers=headers,
-    )
+    shown = (await cadre.browser.get(f"/api/handoffs/{handoff_id}")).json()
+    refused = await cadre.reply(handoff_id, "您好")
+    by_sms = await cadre.reply(handoff_id, "您好", via_phone=True)
 
     assert (shown["can_reply"], shown["phone_offer"]) == (False, "137****1111")
     assert shown["note"].startswith(WECHAT_CLOSED) and "13700001111" not in shown["note"]
@@ -187,16 +166,15 @@ async def test_after_48_hours_without_a_registered_phone_nothing_is_offered(
     rasa: FakeRasa,
     db: Session,
     gateway_db: str,
-    cadre: tuple[httpx.AsyncClient, str, int],
+    cadre: SignedInCadre,
 ) -> None:
-    browser, _, _ = cadre
     open_handoffs_on_request(rasa, gateway_db)
     await client.post("/wechat", params=wechat_query(), content=text_xml("人工", "4001"))
     long_ago = utcnow() - timedelta(hours=48, minutes=1)
     db.execute(update(Handoff).values(last_resident_at=long_ago))
     db.commit()
 
-    [shown] = (await browser.get("/api/handoffs")).json()["handoffs"]
+    [shown] = (await cadre.inbox())["handoffs"]
 
     assert (shown["can_reply"], shown["phone_offer"], shown["note"]) == (
         False,
@@ -206,29 +184,16 @@ async def test_after_48_hours_without_a_registered_phone_nothing_is_offered(
 
 
 async def test_an_sms_reply_is_queued_on_the_sms_channel_for_the_residents_phone(
-    client: httpx.AsyncClient,
-    rasa: FakeRasa,
-    db: Session,
-    gateway_db: str,
-    cadre: tuple[httpx.AsyncClient, str, int],
+    db: Session, cadre: SignedInCadre, sms_handoff: int
 ) -> None:
-    browser, csrf, _ = cadre
-    open_handoffs_on_request(rasa, gateway_db)
-    await post_sms(client, sms_form("人工"))
-    handoff_id = the_handoff(db).id
-
-    sent = await browser.post(
-        f"/api/handoffs/{handoff_id}/messages",
-        json={"text": "明天上午到村卫生室找我"},
-        headers={"X-CSRF-Token": csrf},
-    )
+    sent = await cadre.reply(sms_handoff, "明天上午到村卫生室找我")
 
     # No "sms" sender on this branch: the row waits, queued, for the channel's sender.
     assert sent.status_code == 201 and sent.json()["delivery"] == "queued"
     [row] = outbox_rows(db)
     assert (row.channel, row.kind, row.status) == ("sms", "handoff", "queued")
     assert json.loads(row.payload) == {"text": CADRE_PREFIX + "明天上午到村卫生室找我"}
-    assert row.idempotency_key == f"handoff:{handoff_id}:m{sent.json()['message_id']}"
+    assert row.idempotency_key == f"handoff:{sms_handoff}:m{sent.json()['message_id']}"
     assert row.recipient_key == the_handoff(db).sender_key
     assert tokens.resolve(db, row.recipient_token or "") == ("phone", PHONE)
     assert PHONE not in row.payload + row.recipient_key
@@ -239,21 +204,17 @@ async def test_a_widget_reply_and_the_cadres_close_reach_the_open_widget(
     rasa: FakeRasa,
     db: Session,
     gateway_db: str,
-    cadre: tuple[httpx.AsyncClient, str, int],
+    cadre: SignedInCadre,
 ) -> None:
-    browser, csrf, cadre_id = cadre
     open_handoffs_on_request(rasa, gateway_db)
     await client.get("/chat")
     asked = (await client.post("/api/chat", json={"message": "人工"})).json()
     handoff_id = the_handoff(db).id
-    headers = {"X-CSRF-Token": csrf}
 
-    sent = await browser.post(
-        f"/api/handoffs/{handoff_id}/messages", json={"text": "您好，请讲"}, headers=headers
-    )
+    sent = await cadre.reply(handoff_id, "您好，请讲")
     fetched = await client.get("/api/chat/handoff", params={"after": asked["handoff"]["after"]})
-    stranger = await browser.get("/api/chat/handoff", params={"after": 0})  # another browser
-    closed = await browser.post(f"/api/handoffs/{handoff_id}/close", headers=headers)
+    stranger = await cadre.browser.get("/api/chat/handoff", params={"after": 0})  # another browser
+    closed = await cadre.close(handoff_id)
     after_close = await client.get("/api/chat/handoff", params={"after": fetched.json()["after"]})
 
     assert sent.status_code == 201 and sent.json() == {
@@ -267,7 +228,7 @@ async def test_a_widget_reply_and_the_cadres_close_reach_the_open_widget(
     assert closed.json() == {"closed": True}
     assert [m["text"] for m in after_close.json()["messages"]] == [CLOSED_BY_CADRE]
     assert after_close.json()["open"] is False
-    assert the_handoff(db).closed_by == f"cadre:{cadre_id}"
+    assert the_handoff(db).closed_by == f"cadre:{cadre.id}"
     assert audits(db, "handoff_closed") == [f"handoff={handoff_id}"]
     assert outbox_rows(db) == []  # the widget needs no provider
     # The resident's next message reaches the assistant again.
@@ -276,18 +237,13 @@ async def test_a_widget_reply_and_the_cadres_close_reach_the_open_widget(
 
 
 async def test_a_cadre_closing_an_sms_request_tells_the_resident(
-    client: httpx.AsyncClient,
-    rasa: FakeRasa,
-    db: Session,
-    gateway_db: str,
-    cadre: tuple[httpx.AsyncClient, str, int],
+    db: Session, cadre: SignedInCadre, sms_handoff: int
 ) -> None:
-    browser, csrf, _ = cadre
-    open_handoffs_on_request(rasa, gateway_db)
-    await post_sms(client, sms_form("人工"))
     handoff = the_handoff(db)
 
-    closed = await browser.post(f"/handoffs/{handoff.id}/close", data={"csrf_token": csrf})
+    closed = await cadre.browser.post(
+        f"/handoffs/{sms_handoff}/close", data={"csrf_token": cadre.csrf}
+    )
 
     assert closed.status_code == 303
     [row] = outbox_rows(db)
@@ -297,19 +253,18 @@ async def test_a_cadre_closing_an_sms_request_tells_the_resident(
 
 
 async def test_a_request_without_a_region_reaches_every_regions_cadres(
-    db: Session, cadre: tuple[httpx.AsyncClient, str, int]
+    db: Session, cadre: SignedInCadre
 ) -> None:
     # A resident who asked for a person before naming a place: nobody knows whose it is, so
     # every region's cadres see it (and it says so) rather than none.
-    browser, _, _ = cadre
     unknown = Handoff(region=None, channel="web", sender_key="u_x", summary="地区：未知")
     other = Handoff(region="nantong", channel="web", sender_key="u_y", summary="地区：南通市")
     db.add_all([unknown, other])
     db.commit()
 
-    listed = (await browser.get("/api/handoffs")).json()
+    listed = await cadre.inbox()
 
     assert [h["id"] for h in listed["handoffs"]] == [unknown.id]
     assert "地区：未知" in listed["handoffs"][0]["summary"]
-    assert (await browser.get(f"/api/handoffs/{unknown.id}")).status_code == 200
-    assert (await browser.get(f"/api/handoffs/{other.id}")).status_code == 404
+    assert (await cadre.browser.get(f"/api/handoffs/{unknown.id}")).status_code == 200
+    assert (await cadre.browser.get(f"/api/handoffs/{other.id}")).status_code == 404

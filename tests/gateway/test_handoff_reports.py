@@ -2,7 +2,6 @@
 (已送达, 未送达（30003）), not only that Twilio accepted the message (已发送); the inbox's
 poll sees the report as a change, so the open page shows it without reloading."""
 
-import httpx
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -10,10 +9,7 @@ from sqlalchemy.orm import Session
 from gateway.handoff_inbox import delivery_name
 from registry.delivery import record_report
 from registry.outbox_models import OutboxMessage
-from tests.gateway.conftest import post_sms, sms_form
-from tests.gateway.fake_rasa import FakeRasa
-from tests.gateway.handoff_helpers import open_handoffs_on_request, the_handoff
-from tests.gateway.test_handoff_inbox import cadre  # noqa: F401  (a fixture, found by name)
+from tests.gateway.handoff_helpers import SignedInCadre
 
 SID = "SM" + "1" * 32
 
@@ -39,21 +35,9 @@ def test_the_carriers_final_report_is_shown_once_there_is_one(
 
 @pytest.mark.anyio
 async def test_an_undelivered_report_reaches_the_open_inbox(
-    client: httpx.AsyncClient,
-    rasa: FakeRasa,
-    db: Session,
-    gateway_db: str,
-    cadre: tuple[httpx.AsyncClient, str, int],  # noqa: F811  (the fixture imported above)
+    db: Session, cadre: SignedInCadre, sms_handoff: int
 ) -> None:
-    browser, csrf, _ = cadre
-    open_handoffs_on_request(rasa, gateway_db)
-    await post_sms(client, sms_form("人工"))
-    handoff_id = the_handoff(db).id
-    replied = await browser.post(
-        f"/api/handoffs/{handoff_id}/messages",
-        json={"text": "明天上午到村卫生室找我"},
-        headers={"X-CSRF-Token": csrf},
-    )
+    replied = await cadre.reply(sms_handoff, "明天上午到村卫生室找我")
     row_id = replied.json()["outbox_id"]
     db.execute(
         update(OutboxMessage)
@@ -61,11 +45,11 @@ async def test_an_undelivered_report_reaches_the_open_inbox(
         .values(status="sent", provider_id=SID)  # as the sms sender records Twilio's answer
     )
     db.commit()
-    before = (await browser.get("/api/handoffs")).json()
+    before = await cadre.inbox()
 
     record_report(db, provider_id=SID, status="undelivered", error_code="30003", row_id=row_id)
     db.commit()
-    after = (await browser.get("/api/handoffs", params={"seen": before["fingerprint"]})).json()
+    after = await cadre.inbox(seen=before["fingerprint"])
 
     assert before["handoffs"][0]["lines"][-1]["delivery"] == "已发送"
     assert after["changed"] is True

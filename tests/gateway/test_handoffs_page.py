@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from registry.channel_models import Handoff
 from registry.models import AuditLog
-from tests.gateway.conftest import add_campaign
-from tests.gateway.test_web import add_cadre, csrf_of, sign_in
+from tests.gateway.conftest import add_cadre, add_campaign, csrf_of, sign_in
 
 pytestmark = pytest.mark.anyio
 

@@ -11,9 +11,17 @@ from sqlalchemy.orm import Session
 
 from gateway.settings import SettingsError
 from gateway.text import sender_key
-from tests.gateway.conftest import BASE, PHONE, SECRET_KEY, make_settings, post_sms, sms_form
+from tests.gateway.conftest import (
+    BASE,
+    PHONE,
+    SECRET_KEY,
+    add_cadre,
+    make_settings,
+    post_sms,
+    sign_in,
+    sms_form,
+)
 from tests.gateway.fake_rasa import FakeRasa
-from tests.gateway.test_web import add_cadre, sign_in
 
 pytestmark = pytest.mark.anyio
 NEW_KEY = "a-new-secret-key-after-the-rotation-0000"

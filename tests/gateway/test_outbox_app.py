@@ -14,15 +14,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.replies import BUSY
-from registry import outbox
 from registry.channel_models import SecretToken
 from registry.idnumber import mask
 from registry.outbox_models import OutboxMessage
 from settlement.identifiers import Region
-from tests.gateway.conftest import BASE, OPENID, text_xml, wechat_query
+from tests.gateway.conftest import (
+    BASE,
+    OPENID,
+    add_cadre,
+    queue_wechat_reply,
+    sign_in,
+    text_xml,
+    wechat_query,
+)
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat import FakeWeChat
-from tests.gateway.test_web import add_cadre, sign_in
 from tests.registry.factories import make_id_number
 
 pytestmark = pytest.mark.anyio
@@ -88,16 +94,7 @@ async def test_the_lifespan_runs_the_sender_loop(
 ) -> None:
     app = app_factory(outbox_poll_seconds=0.05)
     async with app.router.lifespan_context(app):
-        outbox.enqueue(
-            db,
-            channel="wechat",
-            kind="reply",
-            recipient_key="u_" + "b" * 64,
-            recipient=OPENID,
-            recipient_kind="openid",
-            payload={"text": "您的慢病申请已受理"},
-            idempotency_key="lifespan",
-        )
+        queue_wechat_reply(db, "您的慢病申请已受理", "lifespan")
         db.commit()
         for _ in range(100):
             if fake_wechat.delivered:
@@ -112,16 +109,7 @@ async def test_the_admin_page_lists_undelivered_messages_masked(
 ) -> None:
     fake_wechat.enforce_window = True  # nobody wrote within 48 hours: 45015
     text = f"身份证{ID_NUMBER}已结算，电话13800138000"
-    outbox.enqueue(
-        db,
-        channel="wechat",
-        kind="reply",
-        recipient_key="u_3f1c" + "0" * 60,
-        recipient=OPENID,
-        recipient_kind="openid",
-        payload={"text": text},
-        idempotency_key="admin",
-    )
+    queue_wechat_reply(db, text, "admin", recipient_key="u_3f1c" + "0" * 60)
     db.commit()
     await app.state.gateway.outbox.send_due()
     add_cadre(db, "wang", admin=True)

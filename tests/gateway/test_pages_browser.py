@@ -20,12 +20,18 @@ from sqlalchemy import update
 
 from gateway.app import create_app
 from gateway.channels.wechat.api import WeChatAPI
-from registry import cadres, campaigns, outbox, traffic
+from registry import cadres, campaigns, traffic
 from registry.channel_models import Handoff
 from registry.db import get_engine, make_sessionmaker, upgrade
 from registry.outbox_models import OutboxMessage
 from settlement.identifiers import Region
-from tests.gateway.conftest import APP_ID, APP_SECRET, OPENID, actions_up, make_settings
+from tests.gateway.conftest import (
+    APP_ID,
+    APP_SECRET,
+    actions_up,
+    make_settings,
+    queue_wechat_reply,
+)
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat import FakeWeChat
 from tests.support.browser import screenshot, start_chromium
@@ -68,16 +74,7 @@ def _seed(url: str) -> None:
         traffic.log_message(db, conversation, LONG_TEXT, status="unanswered")
         db.add(Handoff(region="guyang", channel="wechat", sender_key="u_a", campaign="gy2024"))
         db.add(Handoff(region="guyang", channel="sms", sender_key="u_b", summary=LONG_TEXT))
-        outbox.enqueue(
-            db,
-            channel="wechat",
-            kind="reply",
-            recipient_key="u_3f1c" + "0" * 60,
-            recipient=OPENID,
-            recipient_kind="openid",
-            payload={"text": LONG_TEXT},
-            idempotency_key="pages",
-        )
+        queue_wechat_reply(db, LONG_TEXT, "pages", recipient_key="u_3f1c" + "0" * 60)
         error = "45015 response out of time limit or subscription is canceled rid: 6655-0a1b2c3d"
         db.execute(update(OutboxMessage).values(status="undeliverable", last_error=error))
         db.commit()

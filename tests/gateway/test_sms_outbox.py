@@ -24,9 +24,8 @@ from gateway.outbox import OutboxSender
 from registry.db import get_engine, make_sessionmaker
 from registry.outbox_models import OutboxMessage
 from registry.sqltypes import utcnow
-from tests.gateway.conftest import TWILIO_TOKEN, make_settings
+from tests.gateway.conftest import TWILIO_TOKEN, add_cadre, make_settings, sign_in
 from tests.gateway.fake_twilio import FakeTwilio
-from tests.gateway.test_web import add_cadre, sign_in
 from tests.support.loopback import Loopback
 
 pytestmark = pytest.mark.anyio

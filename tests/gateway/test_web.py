@@ -8,45 +8,20 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import cadres, traffic
+from registry import traffic
 from registry.channel_models import Conversation, Handoff, MessageLog
-from settlement.identifiers import Region
-from tests.gateway.conftest import add_campaign, post_sms, sms_form
+from tests.gateway.conftest import (
+    PASSWORD,
+    add_cadre,
+    add_campaign,
+    csrf_of,
+    post_sms,
+    sign_in,
+    sms_form,
+)
 from tests.gateway.fake_rasa import FakeRasa
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "correct horse battery"
-
-
-def add_cadre(db: Session, username: str = "li", *, admin: bool = False) -> int:
-    cadre = cadres.create(
-        db,
-        username=username,
-        display_name="李村医" if not admin else "王管理员",
-        password=PASSWORD,
-        region=Region("guyang"),
-        villages=["东河村"],
-        role="admin" if admin else "cadre",
-    )
-    db.commit()
-    return cadre.id
-
-
-def csrf_of(page: httpx.Response) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text) or re.search(
-        r'<meta name="csrf-token" content="([^"]+)"', page.text
-    )
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
-async def sign_in(
-    client: httpx.AsyncClient, username: str = "li", password: str = PASSWORD
-) -> httpx.Response:
-    token = csrf_of(await client.get("/login"))
-    return await client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token}
-    )
 
 
 async def test_the_widget_page_is_accessible_and_self_contained(

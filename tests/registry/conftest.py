@@ -7,6 +7,7 @@ than skip, because CI always provides it and a skipped backend would pass unnoti
 Deselect them on purpose with `-m "not postgres"`.
 """
 
+import argparse
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from registry.commands import register
 from registry.db import URL_VARIABLE, get_engine, make_sessionmaker, upgrade
 
 POSTGRES_URL_VARIABLE = "HEALTHAID_TEST_POSTGRES_URL"
@@ -86,3 +88,13 @@ def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the CLI commands, which read the environment, at the test database."""
     monkeypatch.setenv(URL_VARIABLE, database_url)
     return database_url
+
+
+def run(*argv: str) -> int:
+    """The registry's subcommands (`residents import`, `purge`…) as `healthaid` parses them;
+    the exit code."""
+    parser = argparse.ArgumentParser(prog="healthaid")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    code: int = args.handler(args)
+    return code

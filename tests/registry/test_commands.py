@@ -1,6 +1,5 @@
 """`healthaid residents import|show` and `healthaid db upgrade`, run through argparse."""
 
-import argparse
 from datetime import date
 from pathlib import Path
 
@@ -8,19 +7,11 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from registry.commands import register
 from registry.db import URL_VARIABLE, get_engine
 from registry.models import AuditLog
 from settlement.identifiers import Category, Region
+from tests.registry.conftest import run
 from tests.registry.factories import add_resident, make_id_number, make_row, write_csv
-
-
-def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="healthaid")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code: int = args.handler(args)
-    return code
 
 
 @pytest.mark.usefixtures("cli_database")

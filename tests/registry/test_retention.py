@@ -1,7 +1,6 @@
 """The purge of receipts and secret tokens (registry/retention.py, `healthaid purge`), on SQLite
 and PostgreSQL."""
 
-import argparse
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from registry import tokens
 from registry.channel_models import Receipt, SecretToken
-from registry.commands import register
 from registry.models import AuditLog
 from registry.retention import Retention, RetentionError, purge
+from tests.registry.conftest import run
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PHONE = "13800000001"
@@ -97,14 +96,6 @@ def test_retention_from_the_environment(environ: dict[str, str], expected: Reten
 def test_bad_retention_settings_are_refused(environ: dict[str, str], message: str) -> None:
     with pytest.raises(RetentionError, match=message):
         Retention.from_env(environ)
-
-
-def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="healthaid")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code: int = args.handler(args)
-    return code
 
 
 @pytest.mark.usefixtures("cli_database")

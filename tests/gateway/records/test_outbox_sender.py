@@ -24,7 +24,7 @@ from registry import outbox
 from registry.channel_models import SecretToken
 from registry.db import get_engine, make_sessionmaker
 from registry.outbox_models import OutboxMessage
-from tests.gateway.conftest import APP_ID, APP_SECRET, OPENID
+from tests.gateway.conftest import APP_ID, APP_SECRET, OPENID, queue_wechat_reply
 from tests.gateway.fake_wechat import FakeWeChat
 
 pytestmark = pytest.mark.anyio
@@ -69,18 +69,7 @@ def senders(database_url: str, wechat: FakeWeChat) -> Processes:
 
 def queue(sessions: sessionmaker[Session], text: str = "您的报销结果", key: str = "r1") -> int:
     with sessions.begin() as session:
-        row_id = outbox.enqueue(
-            session,
-            channel="wechat",
-            kind="reply",
-            recipient_key="u_" + "a" * 64,
-            recipient=OPENID,
-            recipient_kind="openid",
-            payload={"text": text},
-            idempotency_key=key,
-        )
-    assert row_id is not None
-    return row_id
+        return queue_wechat_reply(session, text, key)
 
 
 def row(sessions: sessionmaker[Session], row_id: int) -> OutboxMessage:

@@ -11,9 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from gateway import replies
-from tests.gateway.conftest import BASE, post_sms, sms_form
+from tests.gateway.conftest import BASE, add_cadre, post_sms, sign_in, sms_form
 from tests.gateway.fake_rasa import FakeRasa
-from tests.gateway.test_web import add_cadre, sign_in
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 Clients = tuple[httpx.AsyncClient, httpx.AsyncClient]

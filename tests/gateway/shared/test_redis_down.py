@@ -14,9 +14,8 @@ from gateway import replies
 from gateway.shared import SharedStateError
 from gateway.shared.in_redis import RedisReplyCache, RedisSenderMemory, connection_pool
 from gateway.shared.ratelimits import RateLimit, redis_storage
-from tests.gateway.conftest import BASE, post_sms, sms_form
+from tests.gateway.conftest import BASE, add_cadre, post_sms, sign_in, sms_form
 from tests.gateway.fake_rasa import FakeRasa
-from tests.gateway.test_web import add_cadre, sign_in
 
 
 @pytest.fixture
