@@ -239,7 +239,8 @@ async def test_a_widget_reply_and_the_cadres_close_reach_the_open_widget(
 async def test_a_cadre_closing_an_sms_request_tells_the_resident(
     db: Session, cadre: SignedInCadre, sms_handoff: int
 ) -> None:
-    handoff = the_handoff(db)
+    contact = the_handoff(db).contact_token  # read before the close clears it
+    assert contact is not None and tokens.resolve(db, contact) == ("phone", PHONE)
 
     closed = await cadre.browser.post(
         f"/handoffs/{sms_handoff}/close", data={"csrf_token": cadre.csrf}
@@ -249,7 +250,8 @@ async def test_a_cadre_closing_an_sms_request_tells_the_resident(
     [row] = outbox_rows(db)
     assert (row.channel, json.loads(row.payload)) == ("sms", {"text": CLOSED_BY_CADRE})
     assert tokens.resolve(db, row.recipient_token or "") == ("phone", PHONE)
-    assert tokens.resolve(db, handoff.contact_token or "") is None  # the handoff's own is gone
+    assert the_handoff(db).contact_token is None
+    assert tokens.resolve(db, contact) is None  # the handoff's own token is gone
 
 
 async def test_a_request_without_a_region_reaches_every_regions_cadres(
