@@ -9,6 +9,7 @@ from actions.context import first_entity, known_region, latest_text
 from actions.sdk import Action, CollectingDispatcher, DomainDict, EventType, Tracker
 from settlement.identifiers import Region
 from understanding.reader import mentions_domain
+from understanding.words import load_lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,12 @@ POLITE_FALLBACK = (
 # A remark that is not about health benefits while a form waits for an answer: no list of
 # example questions (the resident is in the middle of one); the form then asks again.
 MID_FORM_ASIDE = "这个我帮不上忙。咱们接着说刚才的事："
+# A resident saying how they feel (policies/words/common.yaml `feelings`): kindness first.
+FEELINGS = (
+    "您辛苦了，别太着急。看病花钱的事我帮您一起想办法：能报多少、还有哪些救助都可以问我；"
+    "想找人说说，回复“人工”，工作人员会联系您。"
+)
+FEELINGS_MID_FORM = "您辛苦了，别太着急。咱们接着说刚才的事："
 
 # A health-benefit question nothing answers: never the refusal above (issue kind 4).
 NOT_IN_DOCUMENTS = (
@@ -56,7 +63,15 @@ def fallback_reply(text: str, region: Region | None = None, place: str | None = 
         return quote(hit, text)
     if mentions_domain(text):
         return NOT_IN_DOCUMENTS
-    return POLITE_FALLBACK
+    return feelings_reply(text) or POLITE_FALLBACK
+
+
+def feelings_reply(text: str) -> str | None:
+    """FEELINGS for a resident saying how hard things are, else None (words:
+    policies/words/common.yaml `feelings`; words of despair go to a person: action_handoff)."""
+    if any(word in text for word in load_lexicon().cue("feelings")):
+        return FEELINGS
+    return None
 
 
 class ActionFallbackSearch(Action):
@@ -71,8 +86,8 @@ class ActionFallbackSearch(Action):
         # A place outside our regions counts only when the message names none of ours.
         place = None if first_entity(tracker, "region") else first_entity(tracker, "place")
         reply = fallback_reply(text, region, place)
-        if reply == POLITE_FALLBACK and tracker.active_loop_name:
-            reply = MID_FORM_ASIDE
+        if tracker.active_loop_name and reply in (POLITE_FALLBACK, FEELINGS):
+            reply = FEELINGS_MID_FORM if reply == FEELINGS else MID_FORM_ASIDE
         # The text itself may be personal: only at debug level, never at info.
         logger.debug("fallback search for %r (region %s)", text, region)
         dispatcher.utter_message(text=reply)

@@ -322,6 +322,11 @@ def about_me(text: str, policies_dir: Path = POLICIES) -> bool:
     return topic_cue(rest, policies_dir) in (None, "overview")
 
 
+def despairs(text: str, policies_dir: Path = POLICIES) -> bool:
+    """Words of despair (policies/words/common.yaml `despair`: 不想活, 活不下去…)."""
+    return any(word in text for word in load_lexicon(policies_dir).cue("despair"))
+
+
 def asks_calculation(text: str, policies_dir: Path = POLICIES) -> bool:
     return any(cue in text for cue in load_lexicon(policies_dir).cue("calculate"))
 
@@ -437,8 +442,8 @@ def correct_intent(
     if intent in ("correct", "provide_digits", "lookup_resident", "ask_detail"):
         return None
     kinds = {f.entity for f in found}
-    if any(word in text for word in lexicon.cue("needs_person")):
-        # 「能不能有人帮我处理一下」「我要投诉」: a person, whatever else the message asks.
+    if despairs(text, policies_dir) or any(word in text for word in lexicon.cue("needs_person")):
+        # 「能不能有人帮我处理一下」「我要投诉」「不想活了」: a person, whatever else it asks.
         return "human_handoff" if intent != "human_handoff" else None
     if about_someone(text, policies_dir) and "amount" not in kinds:
         return "lookup_resident"

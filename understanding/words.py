@@ -42,6 +42,8 @@ CUE_LISTS = (
     "question_words",
     "needs_person",
     "generic_words",
+    "feelings",
+    "despair",
 )
 
 

@@ -2,8 +2,14 @@
 
 from collections.abc import Mapping
 
-from actions.fallback import MID_FORM_ASIDE, POLITE_FALLBACK, ActionFallbackSearch
-from actions.handoff import ActionHandoff
+from actions.fallback import (
+    FEELINGS,
+    FEELINGS_MID_FORM,
+    MID_FORM_ASIDE,
+    POLITE_FALLBACK,
+    ActionFallbackSearch,
+)
+from actions.handoff import DESPAIR, DESPAIR_SUMMARY, ActionHandoff
 from actions.sdk import ActionExecuted, SessionStarted, SlotSet, Tracker
 from actions.session import ActionSessionStart, ValidateSlotMappings
 from settlement.identifiers import Region
@@ -60,7 +66,7 @@ def test_fallback_refuses_politely_with_examples() -> None:
 
 def test_an_off_topic_remark_mid_form_gets_a_short_aside_not_the_list_of_examples() -> None:
     # The rule runs the form right after this action: its question follows the aside.
-    latest = message("唉今天真是烦死了", "out_of_scope")
+    latest = message("你们那边今天下雨没", "out_of_scope")
     events, messages = run(ActionFallbackSearch(), tracker(latest, active_loop="estimate_form"))
     assert events == []
     assert messages == [text_message(MID_FORM_ASIDE)]
@@ -68,6 +74,27 @@ def test_an_off_topic_remark_mid_form_gets_a_short_aside_not_the_list_of_example
     latest = message("荣昌的扶贫济困医疗基金怎么救助", "out_of_scope")
     _, messages = run(ActionFallbackSearch(), tracker(latest, active_loop="estimate_form"))
     assert "扶贫济困医疗基金" in messages[0]["text"]
+
+
+def test_words_of_despair_reach_a_person_first_and_the_cadres_see_why() -> None:
+    registry = FakeRegistry()
+    latest = message("家里这样 我真是活不下去了", "human_handoff", metadata={"channel": "sms"})
+    events, messages = run(ActionHandoff(registry), tracker(latest, {"region": "nantong"}))
+    assert events == []
+    [said] = messages
+    assert said["text"].startswith(DESPAIR + "已为您登记人工服务")
+    [request] = registry.handoffs
+    assert request["summary"] == f"{DESPAIR_SUMMARY}；地区：南通市"
+    assert [a.action for a in registry.audits] == ["handoff"]
+
+
+def test_a_resident_saying_how_hard_it_is_is_answered_kindly() -> None:
+    latest = message("唉 这日子愁死了", "out_of_scope")
+    _, messages = run(ActionFallbackSearch(), tracker(latest))
+    assert messages == [text_message(FEELINGS)]
+    # in the middle of a form: kind, short, and the form's question follows
+    _, messages = run(ActionFallbackSearch(), tracker(latest, active_loop="estimate_form"))
+    assert messages == [text_message(FEELINGS_MID_FORM)]
 
 
 def _session_tracker(meta: Mapping[str, object]) -> Tracker:

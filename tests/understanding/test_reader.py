@@ -9,6 +9,7 @@ from understanding.reader import (
     about_me,
     asks_calculation,
     correct_intent,
+    despairs,
     exit_year,
     is_canonical,
     mentions_domain,
@@ -288,3 +289,14 @@ def test_asking_about_oneself_is_personal_unless_one_rule_is_named(
     text: str, personal: bool
 ) -> None:
     assert about_me(text) is personal
+
+
+@pytest.mark.parametrize("intent", ["out_of_scope", "deny", "estimate_cost", "greet"])
+def test_words_of_despair_go_to_a_person_whatever_the_classifier_said(intent: str) -> None:
+    text = "看病欠了一屁股债 真不想活了"
+    assert despairs(text)
+    assert correct_intent(text, intent, [(intent, 0.9)], read(text)) == "human_handoff"
+
+
+def test_hard_days_are_not_despair() -> None:
+    assert not despairs("这几天累死了")
