@@ -45,11 +45,11 @@ from actions.sdk import (
 from settlement.documents import Reference
 from settlement.identifiers import Region
 from understanding.letters import other_questions
-from understanding.reader import exit_year, read, topic_cue, topic_cues
+from understanding.reader import exit_year, topic_cue, topic_cues
 
 ASK_REGION = "这个问题各地规定不同。请问您是哪个地区的？"
 # After a rule that a bill's amount makes concrete: the offer to calculate (issue kind 1).
-OFFER = "想知道自己要掏多少，告诉我一共花了多少钱，我帮您算。"
+OFFER = "想知道自己要掏多少，把总费用发给我，我帮您算。"
 OFFER_TOPICS = frozenset({Topic.RATES, Topic.ANNUAL_CAP, Topic.DEDUCTIBLE})
 NATIONAL_WORD = "国家"
 FIRST_PERSON = ("我", "俺", "咱", "自个儿", "本人")
@@ -137,21 +137,6 @@ def topic_reply(
     elif topic in OFFER_TOPICS:
         text += OFFER
     return TopicReply(text)
-
-
-# Who and where a question is about: context, not what it asks. A clause that shares only these
-# with the question (「县人民医院」 in a clause on telemedicine) does not answer it.
-_CONTEXT_KINDS = ("region", "place", "setting", "level", "category")
-
-
-def what_is_asked(question: str) -> str:
-    """The question with its region, place, setting, hospital level and category blanked:
-    what a further clause after a topic's answer must share with it."""
-    for found in read(question):
-        if found.entity in _CONTEXT_KINDS:
-            blank = " " * (found.end - found.start)
-            question = question[: found.start] + blank + question[found.end :]
-    return question
 
 
 _PARTS = re.compile(r"[\s，,。？?！!；;]+")
@@ -316,7 +301,7 @@ class ActionAnswerTopic(Action):
         extra = alone = None
         if not reply.buttons:
             alone = detail(question, region, reply.text)
-            extra = alone or detail(what_is_asked(question), region, reply.text, EXTRA_MIN_SCORE)
+            extra = alone or detail(question, region, reply.text, EXTRA_MIN_SCORE)
         if extra is not None and alone is not None and topic_cue(question) is None:
             # No cue word named the topic (the classifier's guess) and a sentence of the
             # documents answers the question itself: that sentence is the answer.
