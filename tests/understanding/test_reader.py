@@ -300,3 +300,4 @@ def test_words_of_despair_go_to_a_person_whatever_the_classifier_said(intent: st
 
 def test_hard_days_are_not_despair() -> None:
     assert not despairs("这几天累死了")
+    assert not despairs("好久没回村 想死你们了")
