@@ -147,7 +147,7 @@ def test_policies_show_json_lists_groups_with_parameters_and_provenance(
     groups = {group["key"]: group for group in document["groups"]}
     eligibility = groups["eligibility"]["parameters"][0]
     assert (eligibility["from"], eligibility["until"]) == ("2021-11-01", "2025-12-31")
-    assert eligibility["reference"]["clause"] == "二（一）"
+    assert eligibility["reference"]["clause"] == "五（二）"  # where the categories are named
     rate = next(
         p
         for p in groups["medical_assistance"]["parameters"]
