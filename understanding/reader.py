@@ -13,6 +13,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -231,13 +232,23 @@ _EXIT_YEAR = re.compile(
 )
 
 
-def exit_year(text: str) -> int | None:
-    """「俺家2019年脱贫了」「16年脱的」 → 2019, 2016: the year a household left poverty."""
+_RELATIVE_EXIT_YEAR = re.compile(
+    r"(今年|去年|前年|大前年)[^，。？！,?!]{0,6}?(?:脱贫|脱的|脱了|摘帽|退出)"
+)
+_YEARS_AGO = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
+
+
+def exit_year(text: str, today: date | None = None) -> int | None:
+    """「俺家2019年脱贫了」「16年脱的」 → 2019, 2016; 「俺们是去年才脱的贫」 → last year (of
+    `today`, default the machine's date): the year a household left poverty, or None."""
     match = _EXIT_YEAR.search(text)
-    if match is None:
+    if match is not None:
+        year = int(match.group(1))
+        return year + 2000 if year < 100 else year
+    relative = _RELATIVE_EXIT_YEAR.search(text)
+    if relative is None:
         return None
-    year = int(match.group(1))
-    return year + 2000 if year < 100 else year
+    return (today or date.today()).year - _YEARS_AGO[relative.group(1)]
 
 
 # A topic naming whom a question is about gives way to one naming what is asked about it:
@@ -320,6 +331,25 @@ def about_me(text: str, policies_dir: Path = POLICIES) -> bool:
     for word in sorted(said, key=len, reverse=True):
         rest = rest.replace(word, " ")
     return topic_cue(rest, policies_dir) in (None, "overview")
+
+
+_FILLERS = re.compile(r"[\s，,。.！!～~、啊呀哈啦了的哦噢嘛吧呢嗯哟]+")
+
+
+def closing_intent(text: str, policies_dir: Path = POLICIES) -> str | None:
+    """ "goodbye" or "thanks" when the message is nothing but words that close a conversation
+    (policies/words/common.yaml `closings`: 好的, 晓得了, 谢谢, 再见…) and fillers; "goodbye"
+    when one of them takes leave (`leaving`). None otherwise."""
+    lexicon = load_lexicon(policies_dir)
+    rest = text
+    said = False
+    for word in sorted(lexicon.cue("closings"), key=len, reverse=True):
+        if word in rest:
+            said = True
+            rest = rest.replace(word, " ")
+    if not said or _FILLERS.sub("", rest):
+        return None
+    return "goodbye" if any(word in text for word in lexicon.cue("leaving")) else "thanks"
 
 
 def despairs(text: str, policies_dir: Path = POLICIES) -> bool:
@@ -432,6 +462,10 @@ def correct_intent(
     if text.startswith("/") or _ID_TOKEN.search(text):
         return None
     lexicon = load_lexicon(policies_dir)
+    closing = closing_intent(text, policies_dir)
+    if closing is not None and intent in FALLBACKS:
+        # 「好的 晓得了 谢谢 再见」: nothing but words that close a conversation.
+        return closing
     if (
         intent == "correct"
         and topic_cue(text, policies_dir) is not None

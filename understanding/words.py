@@ -44,6 +44,8 @@ CUE_LISTS = (
     "generic_words",
     "feelings",
     "despair",
+    "closings",
+    "leaving",
 )
 
 

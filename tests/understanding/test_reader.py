@@ -3,11 +3,14 @@
 Messages here are written for these tests (never copied from data/nlu/ or the conversation set).
 """
 
+from datetime import date
+
 import pytest
 
 from understanding.reader import (
     about_me,
     asks_calculation,
+    closing_intent,
     correct_intent,
     despairs,
     exit_year,
@@ -215,7 +218,20 @@ def test_asking_for_a_person_is_the_handoff() -> None:
     [("俺家2019年脱贫了", 2019), ("我们是16年脱的贫", 2016), ("2020年住的院", None)],
 )
 def test_the_year_of_leaving_poverty(text: str, year: int | None) -> None:
-    assert exit_year(text) == year
+    assert exit_year(text, date(2026, 11, 30)) == year
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("我家去年才脱的贫", 2025),
+        ("前年脱贫的", 2024),
+        ("今年刚脱了贫", 2026),
+        ("去年住的院", None),
+    ],
+)
+def test_the_year_of_leaving_poverty_said_relative_to_today(text: str, year: int | None) -> None:
+    assert exit_year(text, date(2026, 11, 30)) == year
 
 
 @pytest.mark.parametrize("intent", ["affirm", "inform", "out_of_scope"])
@@ -301,3 +317,28 @@ def test_words_of_despair_go_to_a_person_whatever_the_classifier_said(intent: st
 def test_hard_days_are_not_despair() -> None:
     assert not despairs("这几天累死了")
     assert not despairs("好久没回村 想死你们了")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("嗯嗯 明白了 谢谢您", "thanks"),
+        ("行 知道了 拜拜", "goodbye"),
+        ("好嘞 没别的了", "goodbye"),
+        # not only closing words: a question follows, or a greeting
+        ("明白了 那门诊呢", None),
+        ("你好", None),
+    ],
+)
+def test_a_message_of_closing_words_closes_the_conversation(
+    text: str, expected: str | None
+) -> None:
+    assert closing_intent(text) == expected
+    if expected is not None:  # the classifier's fallback is corrected; its own guess is kept
+        assert correct_intent(text, "out_of_scope", [], read(text)) == expected
+        assert correct_intent(text, "affirm", [], read(text)) is None
+
+
+def test_not_knowing_how_to_go_on_reaches_a_person() -> None:
+    text = "家里就剩我一个 真不知道日子咋过下去"
+    assert correct_intent(text, "out_of_scope", [], read(text)) == "human_handoff"
