@@ -39,6 +39,7 @@ from actions.sdk import (
     SlotSet,
     Tracker,
 )
+from actions.topics import asks_going_on, previous_topic
 from actions.vocabulary import to_category, to_level, to_region, to_setting
 from settlement.identifiers import Region
 from understanding.numerals import read_amount
@@ -375,6 +376,13 @@ class ActionOutsideForm(Action):
         if latest_intent(tracker) == "inform":
             if first_entity(tracker, "amount") is not None:
                 return [FollowupAction("estimate_form")]
+            # 「住院呢 也是七成？」 right after a rule's answer: the same rule, asked on.
+            topic = previous_topic(tracker)
+            if topic is not None and asks_going_on(latest_text(tracker)):
+                return [
+                    SlotSet("requested_topic", topic.value),
+                    FollowupAction("action_answer_topic"),
+                ]
             # 「那要是在镇卫生院住呢」 after an estimate: the same bill, one fact changed.
             changed = any(first_entity(tracker, name) for name in RE_ESTIMATE_ENTITIES)
             if changed and tracker.get_slot("total"):

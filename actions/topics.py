@@ -96,6 +96,37 @@ def topic_of(intent: str | None, requested: object, text: str = "") -> Topic | N
     return None
 
 
+# A question going on from the last answer (「住院呢 也是七成？」「那在市里住呢 也不交？」).
+_GOING_ON_ENDS = ("呢", "吗", "？", "?", "不", "么", "没", "嘛")
+_GOING_ON_WORDS = ("也是", "也不", "也能", "也要", "也有", "也一样", "一样吗", "一样不", "还是")
+
+
+def asks_going_on(text: str) -> bool:
+    """Whether a message asks on from the last answer rather than telling a fact."""
+    stripped = text.strip().rstrip("。.！! ")
+    return stripped.endswith(_GOING_ON_ENDS) or any(w in text for w in _GOING_ON_WORDS)
+
+
+def previous_topic(tracker: Tracker) -> Topic | None:
+    """The topic answered just before this message (action_answer_topic the last action before
+    the listen that heard it), read from the message it answered; None otherwise."""
+    events = list(reversed(tracker.events))
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    between = events[users[0] + 1 : users[1]]
+    actions = [
+        e.get("name")
+        for e in between
+        if e.get("event") == "action" and e.get("name") != "action_listen"
+    ]
+    if not actions or actions[0] != "action_answer_topic":
+        return None
+    asked = events[users[1]]
+    intent = ((asked.get("parse_data") or {}).get("intent") or {}).get("name")
+    return topic_of(intent, None, str(asked.get("text") or ""))
+
+
 def topic_reply(
     topic: Topic,
     region: Region | None,

@@ -23,11 +23,17 @@ from actions.estimate_logic import (
     estimate_reply,
 )
 from actions.registry_port import CadreRecord
-from actions.sdk import ActionExecutionRejected, CollectingDispatcher, FollowupAction, SlotSet
+from actions.sdk import (
+    ActionExecutionRejected,
+    CollectingDispatcher,
+    FollowupAction,
+    SlotSet,
+    Tracker,
+)
 from settlement.estimate import estimate, parse_request
 from settlement.identifiers import Category, Region
 from tests.actions.fakes import FakeRegistry, guyang_resident
-from tests.actions.helpers import entity, message, run, text_message, tracker
+from tests.actions.helpers import SENDER, entity, message, run, text_message, tracker
 
 GUYANG_20000 = (
     "固阳县住院总费用20000.00元，预计个人自付1000.00元。其中基本医疗保险16787.50元，"
@@ -375,3 +381,53 @@ def test_the_region_is_asked_with_a_button_per_region_of_policies(
             ("yancheng", "盐城"),
         ]
     ]
+
+
+def _after_a_topic_answer(first: str, intent: str, then: str) -> Tracker:
+    """A tracker where `first` (intent `intent`) was answered by action_answer_topic and
+    `then` (inform) is the latest message."""
+    latest = message(then, "inform", [entity("setting", "inpatient")])
+    events = [
+        {"event": "action", "name": "action_session_start", "timestamp": 1.0},
+        {"event": "session_started", "timestamp": 1.1},
+        {"event": "slot", "name": "region", "value": "nantong", "timestamp": 1.2},
+        {"event": "action", "name": "action_listen", "timestamp": 1.3},
+        {"event": "user", "text": first, "parse_data": message(first, intent), "timestamp": 1.4},
+        {"event": "action", "name": "action_answer_topic", "timestamp": 1.5},
+        {"event": "bot", "text": "……", "timestamp": 1.6},
+        {"event": "action", "name": "action_listen", "timestamp": 1.7},
+        {"event": "user", "text": then, "parse_data": latest, "timestamp": 1.8},
+    ]
+    return Tracker.from_dict(
+        {
+            "sender_id": SENDER,
+            "slots": {"region": "nantong"},
+            "latest_message": latest,
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+def test_a_question_going_on_from_a_rules_answer_gets_that_rule_again() -> None:
+    state = _after_a_topic_answer(
+        "南通低保户看门诊 医疗救助给多少", "ask_medical_assistance", "住院呢 也一样？"
+    )
+    events, messages = run(ActionOutsideForm(), state)
+    assert events == [
+        SlotSet("requested_topic", "medical_assistance"),
+        FollowupAction("action_answer_topic"),
+    ]
+    assert messages == []
+
+
+def test_a_fact_alone_after_a_rules_answer_is_not_taken_for_a_question() -> None:
+    state = _after_a_topic_answer(
+        "南通低保户看门诊 医疗救助给多少", "ask_medical_assistance", "住院"
+    )
+    events, messages = run(ActionOutsideForm(), state)
+    assert events == []
+    assert [m["response"] for m in messages] == ["utter_anything_else"]
