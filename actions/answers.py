@@ -219,12 +219,36 @@ def citation(reference: Reference, documents: dict[str, Document]) -> str:
     return f"{document.year}年《{document.title}》{document.clause(reference.clause).number}"
 
 
-def stale_note(document: Document, today: date | None = None) -> str | None:
+INSURANCE_OFFICE = "当地医保经办机构"
+HEALTH_OFFICE = "当地卫生健康部门"
+# Services run by health authorities, not paid by the insurance: who knows today's rule.
+HEALTH_SERVICE_TOPICS = frozenset(
+    {
+        Topic.FAMILY_DOCTOR,
+        Topic.HEALTH_CHECK,
+        Topic.MENTAL_ILLNESS,
+        Topic.WOMEN_CHILDREN,
+        Topic.MAJOR_DISEASES,
+        Topic.BRIGHT_PROJECT,
+    }
+)
+
+
+def office_for(topic: Topic | None) -> str:
+    """Where to ask for the rule in force today: the health authority for a health service
+    (family doctors, health checks, screening, treatment programmes), else the insurance
+    office."""
+    return HEALTH_OFFICE if topic in HEALTH_SERVICE_TOPICS else INSURANCE_OFFICE
+
+
+def stale_note(
+    document: Document, today: date | None = None, office: str = INSURANCE_OFFICE
+) -> str | None:
     """Where a rule may have changed since: for a document STALE_AFTER_YEARS old or more."""
     year = (today or date.today()).year
     if year - document.year < STALE_AFTER_YEARS:
         return None
-    return f"这是{document.year}年的文件，现行规定以当地医保经办机构为准。"
+    return f"这是{document.year}年的文件，现行规定以{office}为准。"
 
 
 def format_answer(
@@ -241,7 +265,7 @@ def format_answer(
     if "为准" in answer.text:
         return text
     basis = _basis_document(answer, docs)
-    note = stale_note(basis, today) if basis is not None else None
+    note = stale_note(basis, today, office_for(answer.topic)) if basis is not None else None
     ended = transition_end(answer.region, today)
     if note and ended is not None:
         # The document's own transition period has run out, which says more than its age.

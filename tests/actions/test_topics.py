@@ -38,7 +38,8 @@ def test_silent_region_gets_the_national_rule_said_to_be_national() -> None:
     assert messages[0]["text"].startswith("南通市文件没有写妇幼健康项目。国家规定：")
     assert messages[0]["text"].endswith(
         "（2016年《关于实施健康扶贫工程的指导意见》二（八））"
-        "这是2016年的文件，现行规定以当地医保经办机构为准。"
+        # screening is a health service: the health authority knows today's rule
+        "这是2016年的文件，现行规定以当地卫生健康部门为准。"
     )
 
 
@@ -228,3 +229,9 @@ def test_a_short_message_with_one_rule_gets_one_answer() -> None:
     latest = message("盐城 住院押金 要交吗", "ask_treat_first")
     _, messages = run(ActionAnswerTopic(), tracker(latest, {"region": "yancheng"}))
     assert len(messages) == 1
+
+
+def test_an_insurance_rule_says_to_ask_the_insurance_office() -> None:
+    latest = message("住院要交押金吗", "ask_treat_first")
+    _, messages = run(ActionAnswerTopic(), tracker(latest, {"region": "guyang"}))
+    assert messages[0]["text"].endswith("现行规定以当地医保经办机构为准。")
