@@ -43,7 +43,7 @@ from actions.topics import asks_going_on, previous_topic
 from actions.vocabulary import to_category, to_level, to_region, to_setting
 from settlement.identifiers import Region
 from understanding.numerals import read_amount
-from understanding.reader import topic_cues
+from understanding.reader import episode_facts, topic_cues
 
 FORM_SLOTS = ("region", "setting", "level", "total", "out_of_catalogue", "disease", "category")
 NO_ESTIMATE_YET = "还没有算过。请告诉我：哪个地区、住院还是门诊、哪级医院、一共花了多少钱。"
@@ -306,6 +306,21 @@ class ValidateEstimateForm(FormValidationAction):
         return {"disease": row.name}
 
 
+SAID_LOOKBACK = 6  # user turns back to look for what was said of the person and the stay
+
+
+def _said_for_this_estimate(tracker: Tracker) -> list[str]:
+    """The resident's last SAID_LOOKBACK messages: where 「娃是重度残疾」 or 「今年第二回住院」
+    was said before the bill, and still counts when a correction (「不对，是3万」) redoes it."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            texts.append(str(event.get("text") or ""))
+            if len(texts) >= SAID_LOOKBACK:
+                break
+    return texts
+
+
 class ActionEstimate(Action):
     def __init__(self, registry: Registry | None = None) -> None:
         self._registry = registry
@@ -318,7 +333,8 @@ class ActionEstimate(Action):
     ) -> list[EventType]:
         slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
         registered = _registered_fields(self._registry, tracker)
-        reply = logic.estimate_reply(slots, registered)
+        said = episode_facts("。".join(_said_for_this_estimate(tracker)))
+        reply = logic.estimate_reply(slots, registered, said=said)
         dispatcher.utter_message(text=reply.text)
         also = also_asked(latest_text(tracker), slots.get("region"))
         if also is not None:

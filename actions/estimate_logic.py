@@ -171,14 +171,17 @@ class EstimateReply:
 
 
 def _request_data(
-    slots: dict[str, Any], registered: dict[str, Any] | None
+    slots: dict[str, Any], registered: dict[str, Any] | None, said: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], bool]:
-    """The settlement request of the form's slots, and whether the category was assumed."""
+    """The settlement request of the form's slots, and whether the category was assumed.
+    `said`: facts of the person and the stay from the conversation (understanding.reader.
+    episode_facts: disability, stay); the registry's disability wins over what was said."""
     data: dict[str, Any] = {
         "region": slots.get("region"),
         "setting": slots.get("setting"),
         "level": slots.get("level"),
         "total": slots.get("total"),
+        **(said or {}),
     }
     if slots.get("out_of_catalogue"):
         data["out_of_catalogue"] = slots["out_of_catalogue"]
@@ -201,7 +204,10 @@ def _request_data(
 
 
 def estimate_reply(
-    slots: dict[str, Any], registered: dict[str, Any] | None, today: date | None = None
+    slots: dict[str, Any],
+    registered: dict[str, Any] | None,
+    today: date | None = None,
+    said: dict[str, Any] | None = None,
 ) -> EstimateReply:
     """Call settlement with the form's slots (and a verified resident's registry facts).
 
@@ -211,7 +217,7 @@ def estimate_reply(
     """
     unasked_level = not slots.get("level")
     slots = with_defaults(dict(slots))
-    data, assumed_category = _request_data(slots, registered)
+    data, assumed_category = _request_data(slots, registered, said)
     try:
         request = parse_request(data)
         result = estimate(request, today)

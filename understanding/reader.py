@@ -352,6 +352,29 @@ def closing_intent(text: str, policies_dir: Path = POLICIES) -> str | None:
     return "goodbye" if any(word in text for word in lexicon.cue("leaving")) else "thanks"
 
 
+_CHILD_WORDS = ("娃", "孩子", "儿童", "小孩", "儿子", "闺女", "女儿", "孙子", "孙女")
+_SEVERE_DISABILITY = ("重度残疾", "一级残疾", "二级残疾", "残疾一级", "残疾二级", "重残")
+_REPEAT_STAY = re.compile(
+    r"(?:第[二三四五2-5]|又一)[次回趟](?:住院|住的院|住了)|再次住院|又住院|又住了院|又住进"
+)
+
+
+def episode_facts(text: str) -> dict[str, object]:
+    """What a resident said about the person and the stay that changes a deductible
+    (固阳 五（三）2: none for 残疾儿童 and 重度残疾人 at county and township level, none on a second
+    stay of the year at the same level): {"disability": "child" | "severe", "stay": 2}, only the
+    facts said. 「残疾」 alone says neither (a disabled adult need not be severely disabled)."""
+    facts: dict[str, object] = {}
+    if "残疾" in text or "残障" in text:
+        if any(word in text for word in _CHILD_WORDS):
+            facts["disability"] = "child"
+        elif any(word in text for word in _SEVERE_DISABILITY):
+            facts["disability"] = "severe"
+    if _REPEAT_STAY.search(text):
+        facts["stay"] = 2
+    return facts
+
+
 def despairs(text: str, policies_dir: Path = POLICIES) -> bool:
     """Words of despair (policies/words/common.yaml `despair`: 不想活, 活不下去…)."""
     return any(word in text for word in load_lexicon(policies_dir).cue("despair"))

@@ -431,3 +431,21 @@ def test_a_fact_alone_after_a_rules_answer_is_not_taken_for_a_question() -> None
     events, messages = run(ActionOutsideForm(), state)
     assert events == []
     assert [m["response"] for m in messages] == ["utter_anything_else"]
+
+
+def _detail_of_estimate(said: str) -> list[str]:
+    latest = message(said, "estimate_cost")
+    state = tracker(latest, GUYANG_SLOTS | {"category": "poor"})
+    events, _ = run(ActionEstimate(FakeRegistry()), state)
+    [detail] = [e["value"] for e in events if e.get("name") == "estimate_detail"]
+    return [line for line in detail if "起付线" in line]
+
+
+def test_a_disabled_child_or_a_second_stay_said_in_the_conversation_has_no_deductible() -> None:
+    # 固阳 五（三）2: none for 残疾儿童 and 重度残疾人 at county level, none on a second stay.
+    ordinary = _detail_of_estimate("县医院住院花了两万")
+    child = _detail_of_estimate("俺家娃是残疾 县医院住院花了两万")
+    second = _detail_of_estimate("今年第二次住院了 还是县医院 花了两万")
+    assert any("起付线250" in line for line in ordinary)
+    assert not any("起付线250" in line for line in child + second)
+    assert any("残疾儿童" in line for line in child)

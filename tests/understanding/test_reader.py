@@ -13,6 +13,7 @@ from understanding.reader import (
     closing_intent,
     correct_intent,
     despairs,
+    episode_facts,
     exit_year,
     is_canonical,
     mentions_domain,
@@ -342,3 +343,17 @@ def test_a_message_of_closing_words_closes_the_conversation(
 def test_not_knowing_how_to_go_on_reaches_a_person() -> None:
     text = "家里就剩我一个 真不知道日子咋过下去"
     assert correct_intent(text, "out_of_scope", [], read(text)) == "human_handoff"
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("闺女是残疾 在县医院住的院", {"disability": "child"}),
+        ("老伴一级残疾", {"disability": "severe"}),
+        ("俺是残疾人", {}),  # not said to be severe
+        ("这是今年第三回住院了", {"stay": 2}),
+        ("头一回住院", {}),
+    ],
+)
+def test_facts_that_change_a_deductible(text: str, facts: dict[str, object]) -> None:
+    assert episode_facts(text) == facts
