@@ -193,7 +193,11 @@ def _request_data(
         data.update({k: v for k, v in registered.items() if v is not None or k not in data})
         return data, False
     if slots.get("category") == Category.EXITED:
-        # The year of exit decides the continuation and no message gives it: the estimate is
+        if data.get("exit_year"):
+            # 「去年才脱的贫」: the region's continuation after leaving poverty decides.
+            data["category"] = Category.EXITED.value
+            return data, False
+        # The year of exit decides the continuation and no message gave it: the estimate is
         # for the poor's rules, and the reply says so (EXIT_YEAR_UNKNOWN).
         data["category"] = Category.POOR.value
         return data, False
@@ -242,7 +246,7 @@ def estimate_reply(
         )
     elif assumed_category:
         parts.append(f"（按{CATEGORY_NAMES[Category.POOR]}估算）")
-    elif slots.get("category") == Category.EXITED and not registered:
+    elif slots.get("category") == Category.EXITED and not registered and not data.get("exit_year"):
         parts.append(EXIT_YEAR_UNKNOWN)
     parts.append(date_basis(result, today))
     if result.uses_assumption or assumed_category:

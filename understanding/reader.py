@@ -362,7 +362,8 @@ _REPEAT_STAY = re.compile(
 def episode_facts(text: str) -> dict[str, object]:
     """What a resident said about the person and the stay that changes a deductible
     (固阳 五（三）2: none for 残疾儿童 and 重度残疾人 at county and township level, none on a second
-    stay of the year at the same level): {"disability": "child" | "severe", "stay": 2}, only the
+    stay of the year at the same level), and the year the household left poverty (the
+    continuation): {"disability": "child" | "severe", "stay": 2, "exit_year": 2025}, only the
     facts said. 「残疾」 alone says neither (a disabled adult need not be severely disabled)."""
     facts: dict[str, object] = {}
     if "残疾" in text or "残障" in text:
@@ -372,6 +373,9 @@ def episode_facts(text: str) -> dict[str, object]:
             facts["disability"] = "severe"
     if _REPEAT_STAY.search(text):
         facts["stay"] = 2
+    year = exit_year(text)
+    if year is not None:
+        facts["exit_year"] = year
     return facts
 
 

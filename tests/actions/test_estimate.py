@@ -18,6 +18,7 @@ from actions.estimate import (
 from actions.estimate_logic import (
     ABSURD_AMOUNT,
     ALL_IN_CATALOGUE,
+    EXIT_YEAR_UNKNOWN,
     OUT_OF_CATALOGUE_ABOVE_TOTAL,
     date_basis,
     estimate_reply,
@@ -449,3 +450,27 @@ def test_a_disabled_child_or_a_second_stay_said_in_the_conversation_has_no_deduc
     assert any("起付线250" in line for line in ordinary)
     assert not any("起付线250" in line for line in child + second)
     assert any("残疾儿童" in line for line in child)
+
+
+def _exited_estimate(said: str) -> str:
+    slots = {
+        "region": "nantong",
+        "setting": "inpatient",
+        "level": "county",
+        "total": "20000.00",
+        "category": "exited",
+    }
+    _, messages = run(
+        ActionEstimate(FakeRegistry()), tracker(message(said, "estimate_cost"), slots)
+    )
+    return str(messages[0]["text"])
+
+
+def test_the_year_of_leaving_poverty_said_in_the_conversation_decides_the_continuation() -> None:
+    # 南通 三（三）: benefits continue two years after leaving poverty.
+    unknown = _exited_estimate("脱贫户 县医院住院花了两万")
+    recent = _exited_estimate(f"我家{date.today().year - 1}年脱的贫 县医院住院花了两万")
+    long_ago = _exited_estimate("我家2018年脱的贫 县医院住院花了两万")
+    assert EXIT_YEAR_UNKNOWN in unknown
+    assert EXIT_YEAR_UNKNOWN not in recent and "普通参保居民" not in recent
+    assert EXIT_YEAR_UNKNOWN not in long_ago and "按普通参保居民估算" in long_ago
