@@ -43,7 +43,7 @@ from actions.topics import asks_going_on, previous_topic
 from actions.vocabulary import to_category, to_level, to_region, to_setting
 from settlement.identifiers import Region
 from understanding.numerals import read_amount
-from understanding.reader import episode_facts, topic_cues
+from understanding.reader import episode_facts, stops_calculating, topic_cue, topic_cues
 
 FORM_SLOTS = ("region", "setting", "level", "total", "out_of_catalogue", "disease", "category")
 NO_ESTIMATE_YET = "还没有算过。请告诉我：哪个地区、住院还是门诊、哪级医院、一共花了多少钱。"
@@ -185,6 +185,11 @@ class ValidateEstimateForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if stops_calculating(latest_text(tracker)):
+            # 「先不算了 俺想问问慢性病药能报不」: the form ends with nothing estimated (no total:
+            # action_estimate, which the completed form's rule runs next, says so and answers a
+            # rule question of the same message).
+            return [SlotSet("total", None), SlotSet("requested_slot", None)]
         if _side_question(tracker) and not _resuming(tracker) and not _answers_asked(tracker):
             # A question beside the form (「一站式结算在哪办」「住院要先交押金吗」) fills nothing:
             # the form's turn is rejected even when the message named a region or setting (which
@@ -306,6 +311,20 @@ class ValidateEstimateForm(FormValidationAction):
         return {"disease": row.name}
 
 
+STOPPED = "好的，先不算了。"
+
+
+def _answered_this_turn(tracker: Tracker) -> bool:
+    """Whether action_answer_topic already ran after the latest message (the topic rule
+    answered it before the form ended)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_answer_topic":
+            return True
+    return False
+
+
 SAID_LOOKBACK = 6  # user turns back to look for what was said of the person and the stay
 
 
@@ -332,6 +351,16 @@ class ActionEstimate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+        if not slots.get("total"):
+            # The form ended without a bill: the resident stopped it (「先不算了」).
+            dispatcher.utter_message(text=STOPPED)
+            topic = topic_cue(latest_text(tracker))
+            if topic is not None and not _answered_this_turn(tracker):
+                return [
+                    SlotSet("requested_topic", topic),
+                    FollowupAction("action_answer_topic"),
+                ]
+            return []
         registered = _registered_fields(self._registry, tracker)
         said = episode_facts("。".join(_said_for_this_estimate(tracker)))
         reply = logic.estimate_reply(slots, registered, said=said)

@@ -127,6 +127,18 @@ def previous_topic(tracker: Tracker) -> Topic | None:
     return topic_of(intent, None, str(asked.get("text") or ""))
 
 
+GOING_ON_CHARS = 16  # 「住院呢 也一样吗」: a short question, no rule named of its own
+
+
+def going_on_from(tracker: Tracker) -> Topic | None:
+    """The previous answer's topic when this message only asks on from it (short, a
+    question, no cue word of its own), whatever the classifier said; else None."""
+    text = latest_text(tracker)
+    if len(text) > GOING_ON_CHARS or topic_cue(text) is not None or not asks_going_on(text):
+        return None
+    return previous_topic(tracker)
+
+
 def topic_reply(
     topic: Topic,
     region: Region | None,
@@ -312,6 +324,9 @@ class ActionAnswerTopic(Action):
     ) -> list[EventType]:
         requested = tracker.get_slot("requested_topic")
         topic = topic_of(latest_intent(tracker), requested, latest_text(tracker))
+        going_on = going_on_from(tracker)
+        if going_on is not None:
+            topic = going_on
         if topic is None:
             dispatcher.utter_message(
                 text="抱歉，我没听懂您想问哪项政策。可以回复“帮助”看看我能做什么。"
@@ -333,7 +348,12 @@ class ActionAnswerTopic(Action):
         if not reply.buttons:
             alone = detail(question, region, reply.text)
             extra = alone or detail(question, region, reply.text, EXTRA_MIN_SCORE)
-        if extra is not None and alone is not None and topic_cue(question) is None:
+        if (
+            extra is not None
+            and alone is not None
+            and topic_cue(question) is None
+            and going_on is None
+        ):
             # No cue word named the topic (the classifier's guess) and a sentence of the
             # documents answers the question itself: that sentence is the answer.
             dispatcher.utter_message(text=extra)

@@ -379,6 +379,12 @@ def episode_facts(text: str) -> dict[str, object]:
     return facts
 
 
+def stops_calculating(text: str, policies_dir: Path = POLICIES) -> bool:
+    """「先不算了」「别算了」: the resident stops a cost estimate already started
+    (policies/words/common.yaml `stop_calculating`)."""
+    return any(word in text for word in load_lexicon(policies_dir).cue("stop_calculating"))
+
+
 def despairs(text: str, policies_dir: Path = POLICIES) -> bool:
     """Words of despair (policies/words/common.yaml `despair`: 不想活, 活不下去…)."""
     return any(word in text for word in load_lexicon(policies_dir).cue("despair"))
@@ -489,6 +495,9 @@ def correct_intent(
     if text.startswith("/") or _ID_TOKEN.search(text):
         return None
     lexicon = load_lexicon(policies_dir)
+    if stops_calculating(text, policies_dir) and topic_cue(text, policies_dir) is None:
+        # 「先不算了」 alone: a no to the form's question (the form then ends, actions/estimate.py).
+        return "deny" if intent != "deny" else None
     closing = closing_intent(text, policies_dir)
     if closing is not None and intent in FALLBACKS:
         # 「好的 晓得了 谢谢 再见」: nothing but words that close a conversation.

@@ -46,6 +46,7 @@ CUE_LISTS = (
     "despair",
     "closings",
     "leaving",
+    "stop_calculating",
 )
 
 

@@ -9,6 +9,7 @@ from actions.estimate import (
     ASK_REGION,
     NO_ESTIMATE_YET,
     REASK_REGION,
+    STOPPED,
     ActionAskRegion,
     ActionEstimate,
     ActionEstimateDetail,
@@ -34,7 +35,7 @@ from actions.sdk import (
 from settlement.estimate import estimate, parse_request
 from settlement.identifiers import Category, Region
 from tests.actions.fakes import FakeRegistry, guyang_resident
-from tests.actions.helpers import SENDER, entity, message, run, text_message, tracker
+from tests.actions.helpers import DOMAIN, SENDER, entity, message, run, text_message, tracker
 
 GUYANG_20000 = (
     "固阳县住院总费用20000.00元，预计个人自付1000.00元。其中基本医疗保险16787.50元，"
@@ -474,3 +475,36 @@ def test_the_year_of_leaving_poverty_said_in_the_conversation_decides_the_contin
     assert EXIT_YEAR_UNKNOWN in unknown
     assert EXIT_YEAR_UNKNOWN not in recent and "普通参保居民" not in recent
     assert EXIT_YEAR_UNKNOWN not in long_ago and "按普通参保居民估算" in long_ago
+
+
+def test_stopping_the_estimate_ends_the_form_with_nothing_estimated() -> None:
+    latest = message("先不算了 俺想问问慢性病药能报不", "ask_chronic_disease")
+    state = tracker(
+        latest, {"setting": "outpatient", "total": "500.00"}, active_loop="estimate_form"
+    )
+    events = asyncio.run(ValidateEstimateForm().run(CollectingDispatcher(), state, DOMAIN))
+    assert events == [SlotSet("total", None), SlotSet("requested_slot", None)]
+
+
+def test_an_estimate_stopped_says_so_and_answers_the_rule_asked_with_it() -> None:
+    latest = message("先不算了 俺想问问慢性病药能报不", "ask_chronic_disease")
+    events, messages = run(ActionEstimate(FakeRegistry()), tracker(latest, {"region": "guyang"}))
+    assert messages == [text_message(STOPPED)]
+    assert events == [
+        SlotSet("requested_topic", "chronic_disease"),
+        FollowupAction("action_answer_topic"),
+    ]
+    # stopped with nothing else asked: only the acknowledgement
+    events, messages = run(ActionEstimate(FakeRegistry()), tracker(message("别算了", "deny")))
+    assert (events, messages) == ([], [text_message(STOPPED)])
+
+
+def test_a_question_going_on_from_a_rule_is_that_rule_whatever_the_classifier_said() -> None:
+    from actions.topics import ActionAnswerTopic
+
+    state = _after_a_topic_answer(
+        "南通低保户看门诊 医疗救助给多少", "ask_medical_assistance", "住院呢 一样不"
+    )
+    state.latest_message["intent"] = {"name": "ask_major_diseases", "confidence": 0.4}
+    _, messages = run(ActionAnswerTopic(), state)
+    assert "不低于自付费用70%的医疗救助" in messages[0]["text"]

@@ -357,3 +357,9 @@ def test_not_knowing_how_to_go_on_reaches_a_person() -> None:
 )
 def test_facts_that_change_a_deductible(text: str, facts: dict[str, object]) -> None:
     assert episode_facts(text) == facts
+
+
+def test_stopping_the_estimate_alone_is_a_no_and_with_a_question_the_question() -> None:
+    assert correct_intent("先不算了吧", "out_of_scope", [], read("先不算了吧")) == "deny"
+    text = "别算了 门诊报几成"
+    assert correct_intent(text, "ask_rates", [("ask_rates", 0.9)], read(text)) != "deny"
