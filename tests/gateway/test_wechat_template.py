@@ -17,11 +17,6 @@ DATA = {"first": "健康帮扶通知", "keyword1": NOTICE}
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 
